@@ -1,0 +1,28 @@
+"""classifier: train TF-IDF topic classifiers for security and policy news, and score text in bulk.
+
+The library API lives in :mod:`classifier.api` and is re-exported here::
+
+    import classifier
+    model = classifier.train("news.csv")
+    classifier.save(model, "models/news.joblib")
+    classifier.predict(model, ["Police arrest three over Quetta bombing"])
+"""
+
+__version__ = "0.1.0"
+
+from .api import (  # noqa: E402
+    Model,
+    default_dataset,
+    describe,
+    evaluate,
+    load,
+    predict,
+    predict_table,
+    read_labelled,
+    save,
+    train,
+)
+from .errors import ClassifierError  # noqa: E402
+
+__all__ = ["Model", "ClassifierError", "default_dataset", "describe", "evaluate", "load", "predict",
+           "predict_table", "read_labelled", "save", "train", "__version__"]

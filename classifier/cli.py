@@ -1,0 +1,393 @@
+"""The ``classifier`` command line: parse arguments, call the library, format the result.
+
+Every error a user can cause ends as one ``Error: ...`` line on stderr and
+exit code 1; an interruption ends with exit code 130.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from . import api, defaults
+from .errors import ClassifierError
+
+
+class _Group(TyperGroup):
+    """Runs commands so that usage errors, library errors and interruptions all print one line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args=args, prog_name=prog_name or "classifier", complete_var=complete_var,
+                                  standalone_mode=False, **extra)
+        except typer.TyperException as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                exc.show()
+                sys.exit(0)
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            hint = _usage_hint(getattr(exc, "ctx", None))
+            _error(f"{message.rstrip('.')}.{hint}")
+            sys.exit(1)
+        except typer.Abort:
+            _error("Interrupted; nothing was written.")
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _usage_hint(ctx) -> str:
+    if ctx is None:
+        return " Run 'classifier --help' for usage."
+    return f" Run '{ctx.command_path} --help' for usage."
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="classifier",
+    help="Train TF-IDF topic classifiers for security and policy news, and score text in bulk.\n\n"
+    "Example: classifier train && classifier predict \"Police arrest suspects in bombing\"",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+MODEL_HELP = ("Model file. Model files are Python pickles: loading one can run code, so only use models "
+              "from sources you trust.")
+ModelOpt = Annotated[Path, typer.Option("--model", "-m", help=MODEL_HELP)]
+TextColOpt = Annotated[str, typer.Option("--text-col", help="Column holding the text.")]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSONL input "
+                                                 "(default utf-8; e.g. cp1252, latin-1).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.flush()
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"Warning: {message}\n")
+
+
+@contextlib.contextmanager
+def _user_errors():
+    """Turn library errors, interruptions and SIGTERM into one-line messages and exit codes."""
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, on_term)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", api.VersionWarning)
+            try:
+                yield
+            finally:
+                for w in caught:
+                    if issubclass(w.category, api.VersionWarning):
+                        _warn(str(w.message))
+    except ClassifierError as exc:
+        _error(str(exc))
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        _error("Interrupted; no partial file was left behind.")
+        raise typer.Exit(130)
+    finally:
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _progress(quiet: bool):
+    """A progress callback drawing on stderr, silent when quiet or stderr is not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield api.quiet_progress
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.completed:,} rows"), TextColumn("{task.fields[rate]}"),
+               TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(stage: str, done: int | None = None, total: int | None = None) -> None:
+            if stage not in tasks:
+                for other in tasks.values():
+                    bar.update(other, visible=False)
+                tasks[stage] = bar.add_task(stage, total=total, rate="")
+            task = tasks[stage]
+            if done is not None:
+                elapsed = bar.tasks[task].elapsed or 0
+                rate = f"{done / elapsed:,.0f} rows/s" if elapsed > 0 else ""
+                bar.update(task, completed=done, total=total, rate=rate)
+
+        yield report
+
+
+def _print_json(value) -> None:
+    sys.stdout.write(json.dumps(api.json_safe(value), ensure_ascii=False, indent=2) + "\n")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(soft_wrap=False)
+
+
+def _metrics_tables(metrics: dict, title: str):
+    from rich.table import Table
+
+    head = Table(title=title, show_header=True, header_style="bold")
+    head.add_column("metric")
+    head.add_column("value", justify="right")
+    keys = ["n", "accuracy", "macro_f1", "micro_f1", "weighted_f1"]
+    if metrics["task"] == "multi_label":
+        keys = ["n", "subset_accuracy", "hamming_loss", "micro_f1", "macro_f1", "weighted_f1", "samples_f1"]
+    for key in keys:
+        value = metrics[key]
+        head.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value:.4f}")
+    per = Table(show_header=True, header_style="bold")
+    for name in ("label", "precision", "recall", "f1", "support"):
+        per.add_column(name, justify="left" if name == "label" else "right")
+    for label, row in metrics["per_label"].items():
+        per.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", f"{row['support']:,}")
+    return head, per
+
+
+@app.command()
+def train(
+    data: Annotated[Path | None, typer.Argument(help="Labelled table (CSV, TSV, JSONL, Parquet; .gz; '-' for "
+                                                "stdin). Default: the embedded security and policy news dataset.",
+                                                show_default=False)] = None,
+    model: ModelOpt = defaults.MODEL_PATH,
+    text_col: TextColOpt = defaults.TEXT_COL,
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels "
+                                                  "[default: label, else labels].", show_default=False)] = None,
+    label_sep: Annotated[str, typer.Option("--label-sep", help="Separator between several labels in a cell.")]
+    = defaults.LABEL_SEP,
+    multi_label: Annotated[bool | None, typer.Option("--multi-label/--single-label", help="Force the task "
+                                                     "[default: multi-label if a cell holds the separator or "
+                                                     "the column is 'labels'].", show_default=False)] = None,
+    test: Annotated[Path | None, typer.Option("--test", help="Labelled table to measure the model on, "
+                                              "instead of a held-out slice of DATA.")] = None,
+    test_size: Annotated[float, typer.Option("--test-size", help="Fraction of DATA held out for metrics "
+                                             "(0: train on everything, no metrics).")] = defaults.TEST_SIZE,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for the split and the model.")] = defaults.SEED,
+    refit: Annotated[bool, typer.Option("--refit/--no-refit", help="After scoring the held-out slice, refit "
+                                        "the saved model on all rows.")] = defaults.REFIT,
+    encoding: EncodingOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Train a model and report held-out metrics.
+
+    Example: classifier train news.csv --label-col topic --model models/topics.joblib
+    """
+    with _user_errors():
+        if test is not None and "--test-size" in sys.argv:
+            raise api.InputError("--test and --test-size cannot be used together.",
+                                 "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
+        with _progress(quiet) as progress:
+            trained = api.train(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                                multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,
+                                encoding=encoding, progress=progress)
+            progress("Saving the model")
+            path = api.save(trained, model)
+    card = trained.card
+    if as_json:
+        _print_json({"model": str(path), "task": card["task"], "labels": card["labels"],
+                     "training_data": card["training_data"], "holdout": card["holdout"],
+                     "metrics": card["metrics"], "notes": card["notes"]})
+        return
+    console = _console()
+    if card["metrics"]:
+        where = "test file" if card["holdout"]["source"] == "file" else "held-out slice"
+        for table in _metrics_tables(card["metrics"], f"Scores on the {where}"):
+            console.print(table)
+    skipped = sum(card["training_data"]["rows_skipped"].values())
+    if not quiet:
+        for note in card["notes"]:
+            _warn(note)
+        if skipped:
+            _warn(f"skipped {skipped:,} rows without text or label: {card['training_data']['rows_skipped']}")
+    console.print(f"Saved a {card['task'].replace('_', '-')} model with {len(card['labels'])} labels, trained on "
+                  f"{card['training_data']['rows_used']:,} rows, to {path}")
+
+
+@app.command()
+def predict(
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to label.", show_default=False)] = None,
+    input: Annotated[str | None, typer.Option("--input", "-i", help="Table to label, row by row ('-' for CSV on "
+                                              "stdin).")] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="Where to write the labelled table ('-' for "
+                                        "stdout).")] = "-",
+    model: ModelOpt = defaults.MODEL_PATH,
+    text_col: TextColOpt = defaults.TEXT_COL,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Labels per text [default: 1; multi-label: "
+                                              "all above the threshold].", show_default=False)] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Lowest probability a label needs "
+                                                    "[default: 0.5 multi-label, 0 single-label].",
+                                                    show_default=False)] = None,
+    probs: Annotated[bool, typer.Option("--probs", help="Add a prob_<label> column per label.")] = False,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Output format: csv, tsv, jsonl or parquet "
+                                            "[default: from the output name; csv on stdout].",
+                                            show_default=False)] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", help="Rows read and scored at a time.")]
+    = defaults.CHUNK_SIZE,
+    encoding: EncodingOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Label texts given on the command line, or every row of a table.
+
+    Examples:
+
+      classifier predict "Police arrest three over Quetta bombing"
+
+      classifier predict --input news.csv --output labelled.csv --probs
+    """
+    with _user_errors():
+        if texts and input is not None:
+            raise api.InputError("Give either TEXT arguments or --input, not both.",
+                                 "Put the texts in a table to label them with --input.")
+        if not texts and input is None:
+            raise api.InputError("Nothing to predict.", "Give TEXT arguments, or --input FILE for a table.")
+        loaded = api.load(model)
+        if input is not None:
+            with _progress(quiet) as progress:
+                summary = api.predict_table(loaded, input, output, text_col=text_col, top_k=top_k,
+                                            threshold=threshold, probs=probs, fmt=fmt, chunk_size=chunk_size,
+                                            encoding=encoding, progress=progress)
+            if not quiet:
+                sys.stderr.write(f"Read {summary['rows_read']:,} rows, scored {summary['rows_scored']:,}, "
+                                 f"skipped {summary['rows_skipped']:,} with empty text; wrote "
+                                 f"{'stdout' if output == '-' else output}.\n")
+            return
+        results = api.predict(loaded, texts, top_k=top_k, threshold=threshold)
+    if as_json:
+        _print_json(results)
+        return
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold", show_lines=len(results) > 1)
+    table.add_column("text", overflow="fold", ratio=3)
+    table.add_column("label", ratio=1)
+    table.add_column("score", justify="right")
+    for row in results:
+        labels = "\n".join(row["labels"]) or "(none)"
+        scores = "\n".join(f"{s:.3f}" for s in row["scores"])
+        table.add_row(row["text"], labels, scores)
+    _console().print(table)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[str, typer.Argument(help="Labelled table to score the model on.", show_default=False)],
+    model: ModelOpt = defaults.MODEL_PATH,
+    text_col: Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: the "
+                                                 "model's].", show_default=False)] = None,
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels [default: "
+                                                  "the model's, else label, else labels].",
+                                                  show_default=False)] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Multi-label decision threshold.",
+                                                    show_default=False)] = None,
+    encoding: EncodingOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score a model on a labelled table.
+
+    Example: classifier evaluate test.csv --model models/model.joblib --json
+    """
+    with _user_errors():
+        loaded = api.load(model)
+        with _progress(quiet) as progress:
+            metrics = api.evaluate(loaded, data, text_col=text_col, label_col=label_col, encoding=encoding,
+                                   threshold=threshold, progress=progress)
+    if as_json:
+        _print_json(metrics)
+        return
+    console = _console()
+    for table in _metrics_tables(metrics, f"Scores on {metrics['data']}"):
+        console.print(table)
+    if "confusion_matrix" in metrics and len(metrics["confusion_matrix"]["labels"]) <= 12:
+        console.print(_confusion_table(metrics["confusion_matrix"]))
+    skipped = sum(metrics["rows_skipped"].values())
+    if skipped and not quiet:
+        _warn(f"skipped {skipped:,} rows without text or label: {metrics['rows_skipped']}")
+
+
+def _confusion_table(cm: dict):
+    from rich.table import Table
+
+    table = Table(title="Confusion matrix (rows: true, columns: predicted)", header_style="bold")
+    table.add_column("")
+    for label in cm["labels"]:
+        table.add_column(label[:12], justify="right")
+    for label, row in zip(cm["labels"], cm["matrix"]):
+        table.add_row(label, *(f"{v:,}" for v in row))
+    return table
+
+
+@app.command()
+def info(
+    model: ModelOpt = defaults.MODEL_PATH,
+    top: Annotated[int, typer.Option("--top", help="Terms to list per label.")] = defaults.TOP_TERMS,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a model's card: labels, training data, parameters, metrics, versions and top terms.
+
+    Example: classifier info --model models/model.joblib --json
+    """
+    with _user_errors():
+        card = api.describe(model, top=top)
+    if as_json:
+        _print_json(card)
+        return
+    from rich.table import Table
+
+    console = _console()
+    facts = Table(show_header=False, title=f"Model {card['file']['path']}")
+    facts.add_column(style="bold")
+    facts.add_column()
+    data = card["training_data"]
+    metrics = card.get("metrics") or {}
+    facts.add_row("task", card["task"].replace("_", "-"))
+    facts.add_row("labels", ", ".join(card["labels"]))
+    facts.add_row("columns", f"text: {card['text_col']}, labels: {card['label_col']} (separator {card['label_sep']!r})")
+    facts.add_row("training data", f"{data['path']} ({data['rows_used']:,} rows used of {data['rows_read']:,})")
+    facts.add_row("data sha256", data["sha256"])
+    facts.add_row("held-out", json.dumps(card["holdout"]))
+    if metrics:
+        facts.add_row("held-out scores", ", ".join(f"{k} {metrics[k]:.4f}" for k in
+                                                  ("accuracy", "macro_f1", "micro_f1") if k in metrics))
+    facts.add_row("features", json.dumps(card["params"]["features"]))
+    facts.add_row("model", json.dumps(card["params"]["model"]))
+    facts.add_row("created", card["created"])
+    facts.add_row("versions", ", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))
+    facts.add_row("file", f"{card['file']['bytes']:,} bytes, format {card['file']['format_version']}")
+    console.print(facts)
+    terms = Table(title="Top terms per label", header_style="bold", show_lines=True)
+    terms.add_column("label")
+    terms.add_column("terms", overflow="fold")
+    for label, rows in card["top_terms"].items():
+        terms.add_row(label, ", ".join(r["term"] for r in rows))
+    console.print(terms)
+
+
+def main() -> None:
+    """Entry point of the ``classifier`` console script."""
+    app()
