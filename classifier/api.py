@@ -396,8 +396,8 @@ def predict_table(
 
     Rows are streamed in chunks of ``chunk_size``; the output keeps every
     input row in order with its columns unchanged, and adds
-    ``predicted_label`` (labels joined by the model's separator, empty when
-    none) and ``predicted_score`` (the probability of each predicted label,
+    ``predicted_label`` (labels joined by the model's separator, in the
+    model's label order for multi-label, empty when none) and ``predicted_score`` (the probability of each predicted label,
     joined the same way when there are several), plus ``prob_<label>`` columns
     with ``probs``. Rows with an empty text are kept, unscored. Returns counts:
     ``{"rows_read", "rows_scored", "rows_skipped", "output"}``.
@@ -429,6 +429,8 @@ def predict_table(
             if len(keep):
                 p = model.predict_proba(chunk[text_col].iloc[keep].map(str).tolist())
                 labels, scores = decide(p, model.labels, model.multi_label, top_k=top_k, threshold=threshold)
+                if model.multi_label:
+                    labels, scores = _in_label_order(labels, scores, model.labels)
                 labels_col[keep] = [sep.join(l) for l in labels]
                 if several:
                     scores_col[keep] = [sep.join(f"{s:.4f}" for s in row) for row in scores]
@@ -446,6 +448,13 @@ def predict_table(
             scored += len(keep)
             progress("Predicting", read, None)
     return {"rows_read": read, "rows_scored": scored, "rows_skipped": read - scored, "output": str(output)}
+
+
+def _in_label_order(labels, scores, order):
+    """Sort each row's labels (and their scores) into the model's label order, as a labels cell is written."""
+    rank = {label: i for i, label in enumerate(order)}
+    pairs = [sorted(zip(l, s), key=lambda pair: rank[pair[0]]) for l, s in zip(labels, scores)]
+    return [[p[0] for p in row] for row in pairs], [[p[1] for p in row] for row in pairs]
 
 
 def _chain(first, rest):

@@ -94,8 +94,11 @@ def save(model: Model, path: str | Path) -> Path:
 
 def read_bundle(path: str | Path) -> dict:
     """Read and check a bundle file without unpickling its pipeline."""
-    path = check_readable(Path(path), "model file")
+    path = Path(path)
     hint = "Train a model with `classifier train`, or pass --model with the path of one."
+    if not path.exists():
+        raise ModelError(f"No model file at {path}.", hint)
+    check_readable(path, "model file")
     try:
         bundle = joblib.load(path)
     except (pickle.UnpicklingError, EOFError, ValueError, KeyError, IndexError, TypeError,

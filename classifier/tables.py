@@ -26,6 +26,7 @@ FORMATS = ("csv", "tsv", "jsonl", "parquet")
 _SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
              ".parquet": "parquet", ".pq": "parquet"}
 STDIO = "-"
+_EXTRA = "\0extra"
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,10 @@ def iter_table(
     At least one DataFrame is always yielded, so a header-only file gives one
     empty frame that still carries the column names.
     """
-    fmt = table_format(source)
-    encoding = encoding or defaults.ENCODING
     if str(source) != STDIO:
         check_readable(Path(source), "table")
+    fmt = table_format(source)
+    encoding = encoding or defaults.ENCODING
     try:
         if fmt.kind == "parquet":
             yield from _iter_parquet(source, fmt, chunk_size)
@@ -126,13 +127,21 @@ def _iter_delimited(source, fmt: TableFormat, chunk_size, encoding) -> Iterator[
             raise TableError(f"{_name(source)} is empty.", "Give a table with a header row and at least one row.")
         header = next(csv.reader([header_line], delimiter=sep))
         _check_header(header, source)
-        rest = pd.read_csv(
-            text, sep=sep, header=None, names=header, dtype=str, keep_default_na=False,
-            na_filter=False, chunksize=chunk_size or 2**62, engine="c",
-        )
         yielded = False
         try:
+            rest = pd.read_csv(
+                text, sep=sep, header=None, names=[*header, _EXTRA], dtype=str, keep_default_na=False,
+                na_filter=False, index_col=False, chunksize=chunk_size or 2**62, engine="c",
+            )
+            seen = 1
             for chunk in rest:
+                extra = chunk.pop(_EXTRA)
+                if (extra != "").any():
+                    line = seen + 1 + int((extra != "").to_numpy().argmax())
+                    raise TableError(f"{_name(source)} is not a well-formed {fmt.kind.upper()} table: data row "
+                                     f"{line - 1} has more fields than the header's {len(header)}.",
+                                     "Check for unquoted separators or unbalanced quotes in that row.")
+                seen += len(chunk)
                 yielded = True
                 yield chunk
         except pd.errors.ParserError as exc:
@@ -168,7 +177,7 @@ def _iter_jsonl(source, fmt: TableFormat, chunk_size, encoding) -> Iterator[pd.D
     raw = _open_binary(source, fmt)
     try:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
-        reader = pd.read_json(text, lines=True, dtype=False, convert_dates=False, chunksize=chunk_size or 2**62)
+        reader = pd.read_json(text, lines=True, dtype=False, chunksize=chunk_size or 2**62)
         yielded = False
         try:
             for chunk in reader:
