@@ -204,7 +204,7 @@ def train(
     label_sep: str = defaults.LABEL_SEP,
     multi_label: bool | None = None,
     test: str | Path | None = None,
-    test_size: float = defaults.TEST_SIZE,
+    test_size: float | None = None,
     seed: int = defaults.SEED,
     refit: bool = defaults.REFIT,
     features: dict | None = None,
@@ -215,10 +215,14 @@ def train(
     """Train a model on ``data`` (default: the embedded dataset) and measure it on held-out rows.
 
     Held-out rows are ``test`` (a labelled table) if given, else a stratified
-    ``test_size`` slice of ``data`` (``test_size=0``: no held-out score). With
+    ``test_size`` slice of ``data`` (default 0.2; ``0``: no held-out score). With
     a slice and ``refit``, the returned model is refitted on every row after
     the held-out score is taken. The result's ``card`` holds the metrics.
     """
+    if test is not None and test_size is not None:
+        raise InputError("--test and --test-size cannot be used together.",
+                         "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
+    test_size = defaults.TEST_SIZE if test_size is None else test_size
     if not 0 <= test_size < 1:
         raise InputError(f"--test-size must be at least 0 and below 1, not {test_size}.",
                          "Use a fraction such as 0.2.")

@@ -183,8 +183,9 @@ def train(
                                                      "the column is 'labels'].", show_default=False)] = None,
     test: Annotated[Path | None, typer.Option("--test", help="Labelled table to measure the model on, "
                                               "instead of a held-out slice of DATA.")] = None,
-    test_size: Annotated[float, typer.Option("--test-size", help="Fraction of DATA held out for metrics "
-                                             "(0: train on everything, no metrics).")] = defaults.TEST_SIZE,
+    test_size: Annotated[float | None, typer.Option("--test-size", help="Fraction of DATA held out for metrics "
+                                                    f"[default: {defaults.TEST_SIZE}; 0: train on everything, "
+                                                    "no metrics].", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the split and the model.")] = defaults.SEED,
     refit: Annotated[bool, typer.Option("--refit/--no-refit", help="After scoring the held-out slice, refit "
                                         "the saved model on all rows.")] = defaults.REFIT,
@@ -197,9 +198,6 @@ def train(
     Example: classifier train news.csv --label-col topic --model models/topics.joblib
     """
     with _user_errors():
-        if test is not None and "--test-size" in sys.argv:
-            raise api.InputError("--test and --test-size cannot be used together.",
-                                 "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
         with _progress(quiet) as progress:
             trained = api.train(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
                                 multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,

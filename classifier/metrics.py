@@ -61,6 +61,6 @@ def multi_label_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str
         "macro_f1": float(f1_score(y_true, y_pred, average="macro", **kwargs)),
         "micro_f1": float(f1_score(y_true, y_pred, average="micro", **kwargs)),
         "weighted_f1": float(f1_score(y_true, y_pred, average="weighted", **kwargs)),
-        "samples_f1": float(f1_score(y_true, y_pred, average="samples", **kwargs)),
+        "samples_f1": float(f1_score(y_true, y_pred, average="samples", zero_division=1)),
         "per_label": _per_label(y_true, y_pred, labels, indicator=True),
     }

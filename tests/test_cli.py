@@ -1,0 +1,279 @@
+"""The command line: output of each command, and one-line errors with exit code 1."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from classifier.cli import app
+
+from .conftest import ROOT, make_rows
+
+runner = CliRunner()
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def assert_user_error(result, *fragments):
+    """Exit code 1, one ``Error:`` line on stderr naming every fragment, and no traceback."""
+    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "info"])
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.stdout
+
+
+def test_no_arguments_shows_help():
+    result = run()
+    assert result.exit_code == 0
+    assert "train" in result.stdout + result.stderr
+
+
+def test_train_prints_metrics_and_saves(tmp_path, single_csv):
+    model = tmp_path / "models" / "m.joblib"
+    result = run("train", single_csv, "--model", model)
+    assert result.exit_code == 0, result.stderr
+    assert "accuracy" in result.stdout and "macro_f1" in result.stdout
+    assert "crime" in result.stdout
+    assert f"to {model}" in result.stdout.replace("\n", "")
+    assert model.is_file()
+
+
+def test_train_json_on_embedded_dataset(tmp_path):
+    model = tmp_path / "news.joblib"
+    result = run("train", "--model", model, "--json", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["task"] == "multi_label"
+    assert out["labels"] == ["diplomacy", "economy", "governance", "human_rights", "law_enforcement",
+                             "legislation", "military", "terrorism"]
+    assert out["training_data"]["path"].endswith("security_policy_news.csv")
+    assert 0.6 < out["metrics"]["micro_f1"] <= 1
+    assert result.stderr == ""
+
+
+def test_train_with_label_options(tmp_path):
+    df = make_rows().rename(columns={"text": "body", "label": "topic"})
+    df["topic"] = df["topic"].str.replace("money", "money;war")
+    data = tmp_path / "t.tsv"
+    df.to_csv(data, sep="\t", index=False)
+    model = tmp_path / "m.joblib"
+    result = run("train", data, "--text-col", "body", "--label-col", "topic", "--label-sep", ";",
+                 "--model", model, "--json", "--test-size", "0.25", "--seed", "3")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["task"] == "multi_label"
+    assert out["holdout"]["rows_test"] == 15
+
+
+def test_predict_texts_table_and_json(single_model):
+    _, model = single_model
+    result = run("predict", "police raid court suspects", "budget loan taxes", "--model", model)
+    assert result.exit_code == 0, result.stderr
+    assert "crime" in result.stdout and "money" in result.stdout
+    result = run("predict", "police raid court suspects", "--model", model, "--json", "--top-k", "2")
+    out = json.loads(result.stdout)
+    assert out[0]["labels"][0] == "crime" and len(out[0]["labels"]) == 2
+
+
+def test_predict_file_to_file_and_stdout(tmp_path, single_model):
+    _, model = single_model
+    source = tmp_path / "in.csv"
+    make_rows(n_per_class=4, seed=2).to_csv(source, index=False)
+    out = tmp_path / "out" / "pred.jsonl"
+    result = run("predict", "--input", source, "--output", out, "--model", model, "--probs")
+    assert result.exit_code == 0, result.stderr
+    assert "Read 12 rows, scored 12, skipped 0" in result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 12 and "prob_war" in rows[0]
+    result = run("predict", "--input", source, "--model", model, "--quiet")
+    assert result.exit_code == 0
+    back = pd.read_csv(pd.io.common.StringIO(result.stdout), dtype=str)
+    assert back["id"].tolist() == pd.read_csv(source, dtype=str)["id"].tolist()
+    assert result.stderr == ""
+
+
+def test_predict_reads_stdin(single_model):
+    _, model = single_model
+    result = run("predict", "--input", "-", "--model", model, "--format", "jsonl", "--quiet",
+                 input="text\npolice raid court\n\nbudget loan\n")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["predicted_label"] for r in rows] == ["crime", "money"]
+
+
+def test_evaluate_json_and_table(tmp_path, single_model):
+    _, model = single_model
+    data = tmp_path / "test.csv"
+    make_rows(n_per_class=5, seed=8).to_csv(data, index=False)
+    result = run("evaluate", data, "--model", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["n"] == 15 and "confusion_matrix" in out and out["accuracy"] > 0.7
+    result = run("evaluate", data, "--model", model)
+    assert "Confusion matrix" in result.stdout
+
+
+def test_info_json_and_table(single_model):
+    _, model = single_model
+    result = run("info", "--model", model, "--json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    for key in ("labels", "task", "training_data", "params", "metrics", "library_versions", "created", "top_terms"):
+        assert key in out
+    assert len(out["training_data"]["sha256"]) == 64
+    result = run("info", "--model", model)
+    assert "Top terms per label" in result.stdout and "scikit-learn" in result.stdout
+
+
+# ---- errors a user can cause --------------------------------------------------------------
+
+
+def test_missing_data_file(tmp_path):
+    assert_user_error(run("train", tmp_path / "nope.csv", "--model", tmp_path / "m.joblib"),
+                      "Table not found", "nope.csv")
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_data_is_a_folder(tmp_path):
+    assert_user_error(run("train", tmp_path, "--model", tmp_path / "m.joblib"), "is a folder")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file whatever its permissions")
+def test_unreadable_data(tmp_path, single_csv):
+    single_csv.chmod(0)
+    assert_user_error(run("train", single_csv, "--model", tmp_path / "m.joblib"), "permission denied")
+
+
+def test_empty_file(tmp_path):
+    data = tmp_path / "empty.csv"
+    data.write_bytes(b"")
+    assert_user_error(run("train", data, "--model", tmp_path / "m.joblib"), "is empty")
+
+
+def test_missing_text_column_names_columns_and_option(tmp_path):
+    data = tmp_path / "d.csv"
+    make_rows().rename(columns={"text": "headline"}).to_csv(data, index=False)
+    assert_user_error(run("train", data, "--model", tmp_path / "m.joblib"),
+                      "no column 'text'", "'headline'", "--text-col")
+
+
+def test_one_class_only(tmp_path):
+    data = tmp_path / "d.csv"
+    make_rows().assign(label="same").to_csv(data, index=False)
+    assert_user_error(run("train", data, "--model", tmp_path / "m.joblib"), "only one class")
+
+
+def test_test_and_test_size_together(tmp_path, single_csv):
+    assert_user_error(run("train", single_csv, "--test", single_csv, "--test-size", "0.3",
+                          "--model", tmp_path / "m.joblib"), "--test and --test-size")
+
+
+def test_unknown_option_is_a_one_line_error():
+    assert_user_error(run("train", "--bogus"), "No such option: --bogus", "--help")
+
+
+def test_bad_option_value_is_a_one_line_error(single_model):
+    _, model = single_model
+    assert_user_error(run("predict", "x", "--model", model, "--top-k", "many"), "--top-k")
+
+
+def test_predict_without_a_model(tmp_path):
+    assert_user_error(run("predict", "hello", "--model", tmp_path / "none.joblib"),
+                      "No model file at", "classifier train")
+
+
+def test_predict_with_a_file_that_is_not_a_model(tmp_path):
+    fake = tmp_path / "fake.joblib"
+    fake.write_text("text,label\n")
+    assert_user_error(run("predict", "hello", "--model", fake), "not a readable model file")
+
+
+def test_predict_needs_text_or_input(single_model):
+    _, model = single_model
+    assert_user_error(run("predict", "--model", model), "Nothing to predict", "--input")
+    assert_user_error(run("predict", "x", "--input", "a.csv", "--model", model), "either TEXT")
+
+
+def test_predict_refuses_to_overwrite_an_input_column(tmp_path, single_model):
+    _, model = single_model
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["a"], "predicted_score": ["1"]}).to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    assert_user_error(run("predict", "--input", source, "--output", out, "--model", model), "'predicted_score'")
+    assert not out.exists()
+
+
+def test_latin1_input_names_the_encoding_option(tmp_path, single_model):
+    _, model = single_model
+    source = tmp_path / "in.csv"
+    source.write_bytes("text\ncaf\xe9 police raid\n".encode("cp1252"))
+    assert_user_error(run("predict", "--input", source, "--model", model), "--encoding")
+    result = run("predict", "--input", source, "--model", model, "--encoding", "cp1252", "--quiet")
+    assert result.exit_code == 0 and "café" in result.stdout
+
+
+def test_evaluate_missing_label_column(tmp_path, single_model):
+    _, model = single_model
+    data = tmp_path / "d.csv"
+    pd.DataFrame({"text": ["a"], "topic": ["x"]}).to_csv(data, index=False)
+    assert_user_error(run("evaluate", data, "--model", model), "'text', 'topic'", "--label-col")
+
+
+def test_info_on_missing_model(tmp_path):
+    assert_user_error(run("info", "--model", tmp_path / "none.joblib"), "No model file at")
+
+
+# ---- the installed program ----------------------------------------------------------------
+
+
+def _script() -> str:
+    found = shutil.which("classifier") or str(Path(sys.executable).parent / "classifier")
+    if not Path(found).exists():
+        pytest.fail("the classifier console script is not installed; run pip install -e '.[test]'")
+    return found
+
+
+def test_installed_console_script_runs_end_to_end(tmp_path, single_csv):
+    script = _script()
+    model = tmp_path / "m.joblib"
+    done = subprocess.run([script, "train", str(single_csv), "--model", str(model), "--quiet"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([script, "predict", "police court raid", "--model", str(model), "--json"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["labels"] == ["crime"]
+
+
+def test_installed_console_script_error_is_one_line(tmp_path):
+    done = subprocess.run([_script(), "info", "--model", str(tmp_path / "none.joblib")],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: No model file at") and done.stderr.count("\n") == 1
+    assert done.stdout == ""
+
+
+def test_python_dash_m(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "classifier", "--help"], capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 0 and "predict" in done.stdout
