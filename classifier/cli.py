@@ -222,7 +222,7 @@ def train(
         if skipped:
             _warn(f"skipped {skipped:,} rows without text or label: {card['training_data']['rows_skipped']}")
     console.print(f"Saved a {card['task'].replace('_', '-')} model with {len(card['labels'])} labels, trained on "
-                  f"{card['training_data']['rows_used']:,} rows, to {path}")
+                  f"{card['training_data']['rows_used']:,} rows, to {path}", soft_wrap=True, highlight=False)
 
 
 @app.command()

@@ -277,3 +277,17 @@ def test_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "classifier", "--help"], capture_output=True, text=True,
                           cwd=ROOT)
     assert done.returncode == 0 and "predict" in done.stdout
+
+
+def test_version_mismatch_prints_a_warning_and_still_predicts(tmp_path, single_model):
+    import joblib
+
+    _, model = single_model
+    raw = joblib.load(model)
+    raw["card"]["library_versions"]["scikit-learn"] = "0.0.1"
+    older = tmp_path / "older.joblib"
+    joblib.dump(raw, older)
+    result = run("predict", "police raid", "--model", older, "--json")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("Warning: ") and "scikit-learn 0.0.1" in result.stderr
+    assert json.loads(result.stdout)[0]["labels"] == ["crime"]
