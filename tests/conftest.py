@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import joblib
 import pandas as pd
 import pytest
 
@@ -60,35 +61,46 @@ def multi_csv(tmp_path) -> Path:
     return path
 
 
+def _trained(tmp_path_factory, name: str, frame: pd.DataFrame | None):
+    """Train on ``frame`` (the embedded dataset if ``None``) and save; return the model and its file."""
+    folder = tmp_path_factory.mktemp(name)
+    data = None
+    if frame is not None:
+        data = folder / "train.csv"
+        frame.to_csv(data, index=False)
+    model = classifier.train(data)
+    return model, classifier.save(model, folder / "model.joblib")
+
+
 @pytest.fixture(scope="session")
 def single_model(tmp_path_factory):
     """A single-label model trained on a small generated table, and its file."""
-    folder = tmp_path_factory.mktemp("single_model")
-    data = folder / "train.csv"
-    make_rows(seed=1).to_csv(data, index=False)
-    model = classifier.train(data)
-    path = classifier.save(model, folder / "model.joblib")
-    return model, path
+    return _trained(tmp_path_factory, "single_model", make_rows(seed=1))
 
 
 @pytest.fixture(scope="session")
 def multi_model(tmp_path_factory):
     """A multi-label model trained on a small generated table, and its file."""
-    folder = tmp_path_factory.mktemp("multi_model")
-    data = folder / "train.csv"
-    make_multi_rows(seed=1).to_csv(data, index=False)
-    model = classifier.train(data)
-    path = classifier.save(model, folder / "model.joblib")
-    return model, path
+    return _trained(tmp_path_factory, "multi_model", make_multi_rows(seed=1))
 
 
 @pytest.fixture(scope="session")
 def news_model(tmp_path_factory):
     """The default model: trained on the embedded dataset with default settings."""
-    folder = tmp_path_factory.mktemp("news_model")
-    model = classifier.train()
-    path = classifier.save(model, folder / "model.joblib")
-    return model, path
+    return _trained(tmp_path_factory, "news_model", None)
+
+
+def altered_bundle(source: Path, target: Path, change) -> Path:
+    """Copy the model file ``source`` to ``target`` after ``change(raw_bundle_dict)`` edits it."""
+    raw = joblib.load(source)
+    change(raw)
+    joblib.dump(raw, target)
+    return target
+
+
+def old_sklearn(raw: dict) -> None:
+    """An ``altered_bundle`` change: pretend the model was saved under scikit-learn 0.0.1."""
+    raw["card"]["library_versions"]["scikit-learn"] = "0.0.1"
 
 
 def shared(name: str) -> Path:

@@ -18,7 +18,7 @@ import classifier
 from classifier import bundle
 from classifier.errors import ColumnError, InputError, LabelError, ModelError
 
-from .conftest import make_multi_rows, make_rows
+from .conftest import altered_bundle, make_multi_rows, make_rows, old_sklearn
 
 
 def test_train_single_label_reports_held_out_metrics(single_csv):
@@ -267,30 +267,23 @@ def test_load_detects_truncation_and_tampering(tmp_path, single_model):
     cut.write_bytes(data[: len(data) // 2])
     with pytest.raises(ModelError):
         classifier.load(cut)
-    raw = joblib.load(path)
-    raw["payload"] = raw["payload"][:-10] + b"0123456789"
-    tampered = tmp_path / "tampered.joblib"
-    joblib.dump(raw, tampered)
+    tampered = altered_bundle(path, tmp_path / "tampered.joblib",
+                              lambda raw: raw.update(payload=raw["payload"][:-10] + b"0123456789"))
     with pytest.raises(ModelError, match="corrupted"):
         classifier.load(tampered)
 
 
 def test_load_refuses_newer_format(tmp_path, single_model):
     _, path = single_model
-    raw = joblib.load(path)
-    raw["format_version"] = bundle.FORMAT_VERSION + 1
-    newer = tmp_path / "newer.joblib"
-    joblib.dump(raw, newer)
+    newer = altered_bundle(path, tmp_path / "newer.joblib",
+                           lambda raw: raw.update(format_version=bundle.FORMAT_VERSION + 1))
     with pytest.raises(ModelError, match="newer than this version"):
         classifier.load(newer)
 
 
 def test_load_warns_on_other_library_versions(tmp_path, single_model):
     _, path = single_model
-    raw = joblib.load(path)
-    raw["card"]["library_versions"]["scikit-learn"] = "0.0.1"
-    older = tmp_path / "older.joblib"
-    joblib.dump(raw, older)
+    older = altered_bundle(path, tmp_path / "older.joblib", old_sklearn)
     with pytest.warns(bundle.VersionWarning, match="scikit-learn 0.0.1"):
         classifier.load(older)
 

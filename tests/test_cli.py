@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 
-from .conftest import ROOT, make_rows
+from .conftest import ROOT, altered_bundle, make_rows, old_sklearn
 
 runner = CliRunner()
 
@@ -280,13 +280,8 @@ def test_python_dash_m(tmp_path):
 
 
 def test_version_mismatch_prints_a_warning_and_still_predicts(tmp_path, single_model):
-    import joblib
-
     _, model = single_model
-    raw = joblib.load(model)
-    raw["card"]["library_versions"]["scikit-learn"] = "0.0.1"
-    older = tmp_path / "older.joblib"
-    joblib.dump(raw, older)
+    older = altered_bundle(model, tmp_path / "older.joblib", old_sklearn)
     result = run("predict", "police raid", "--model", older, "--json")
     assert result.exit_code == 0
     assert result.stderr.startswith("Warning: ") and "scikit-learn 0.0.1" in result.stderr
