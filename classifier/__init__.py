@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 from .api import (  # noqa: E402
     Model,
+    convert,
     default_dataset,
     describe,
     evaluate,
@@ -24,5 +25,5 @@ from .api import (  # noqa: E402
 )
 from .errors import ClassifierError  # noqa: E402
 
-__all__ = ["Model", "ClassifierError", "default_dataset", "describe", "evaluate", "load", "predict",
+__all__ = ["Model", "ClassifierError", "convert", "default_dataset", "describe", "evaluate", "load", "predict",
            "predict_table", "read_labelled", "save", "train", "__version__"]

@@ -22,20 +22,22 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from . import __version__, defaults
-from .bundle import Model, VersionWarning, describe_file, library_versions
+from .bundle import Model, VersionWarning, library_versions, load_described
+from .bundle import convert as _convert
 from .bundle import load as _load
 from .bundle import save as _save
-from .errors import ClassifierError, ColumnError, InputError, LabelError
+from .errors import ClassifierError, ColumnError, InputError, LabelError, OutputError
 from .labels import LabelSpec, cell_text, decide, detect_multi_label, find_label_column, parse_multi, parse_single
-from .metrics import multi_label_metrics, single_label_metrics
+from .layout import check_table_labels
+from .metrics import calibration_events, expected_calibration_error, multi_label_metrics, single_label_metrics
 from .pipeline import build_pipeline, fit_pipeline, pipeline_params
 from .tables import STDIO, TableWriter, iter_table, read_table, require_column
-from .terms import top_terms
+from .explain import top_terms
 
 Progress = Callable[..., None]
 
 
-def quiet_progress(stage: str, done: int | None = None, total: int | None = None) -> None:
+def quiet_progress(stage: str, done: int | None = None, total: int | None = None, **details) -> None:
     """The default progress callback: report nothing."""
 
 
@@ -319,11 +321,19 @@ def _label_counts(data: LabelledData) -> dict[str, int]:
     return {k: counts[k] for k in sorted(counts)}
 
 
-def _score(model: Model, texts: list[str], gold: list, multi_label: bool, threshold: float | None = None) -> dict:
-    """Metrics of ``model`` on ``texts`` against ``gold`` labels."""
+def _score(model: Model, texts: list[str], gold: list, multi_label: bool, threshold: float | None = None,
+           probs: np.ndarray | None = None) -> dict:
+    """Metrics of ``model`` on ``texts`` against ``gold`` labels (``probs``: the model's, if already computed).
+
+    Adds ``ece``, the expected calibration error over ``ece_bins`` equal-width
+    bins: single-label, of the top label's probability against whether it is
+    right; multi-label, of every label's probability against whether the row
+    has that label.
+    """
     if not texts:
         raise LabelError("There are no labelled rows to score.", "Check the test table's columns.")
-    probs = model.predict_proba(texts)
+    if probs is None:
+        probs = model.predict_proba(texts)
     predicted, _ = decide(probs, model.labels, multi_label, threshold=threshold)
     if multi_label:
         binarizer = MultiLabelBinarizer(classes=model.labels)
@@ -334,8 +344,15 @@ def _score(model: Model, texts: list[str], gold: list, multi_label: bool, thresh
         result = multi_label_metrics(y_true, y_pred, model.labels)
         if unknown:
             result["unknown_labels"] = unknown
-        return result
-    return single_label_metrics(list(gold), [p[0] if p else "" for p in predicted], model.labels)
+        truth = y_true
+    else:
+        result = single_label_metrics(list(gold), [p[0] if p else "" for p in predicted], model.labels)
+        index = {label: i for i, label in enumerate(model.labels)}
+        truth = np.array([index.get(str(g), -1) for g in gold])
+    scores, outcomes = calibration_events(probs, truth, multi_label)
+    result["ece"] = expected_calibration_error(scores, outcomes, defaults.ECE_BINS)
+    result["ece_bins"] = defaults.ECE_BINS
+    return result
 
 
 def save(model: Model, path: str | Path = defaults.MODEL_PATH) -> Path:
@@ -385,85 +402,22 @@ def added_columns(model: Model, probs: bool) -> list[str]:
 def predict_table(
     model: Model,
     source: str | Path,
-    output: str | Path,
-    *,
-    text_col: str = defaults.TEXT_COL,
-    top_k: int | None = None,
-    threshold: float | None = None,
-    probs: bool = False,
-    fmt: str | None = None,
-    chunk_size: int = defaults.CHUNK_SIZE,
-    encoding: str | None = None,
-    progress: Progress = quiet_progress,
+    output: str | Path | None = STDIO,
+    **options,
 ) -> dict:
-    """Score every row of the table ``source`` and write it, with prediction columns added, to ``output``.
+    """Score every row of the table(s) ``source`` and write them, with prediction columns added, to ``output``.
 
-    Rows are streamed in chunks of ``chunk_size``; the output keeps every
-    input row in order with its columns unchanged, and adds
-    ``predicted_label`` (labels joined by the model's separator, in the
-    model's label order for multi-label, empty when none) and ``predicted_score`` (the probability of each predicted label,
-    joined the same way when there are several), plus ``prob_<label>`` columns
-    with ``probs``. Rows with an empty text are kept, unscored. Returns counts:
-    ``{"rows_read", "rows_scored", "rows_skipped", "output"}``.
+    The output keeps every input row in order with its columns unchanged and
+    adds ``predicted_label``, ``predicted_score`` (and ``prob_<label>`` columns
+    with ``probs=True``); returns the counts ``{"rows_read", "rows_scored",
+    "rows_skipped", "output"}``. Streams in chunks on every core:
+    see :func:`classifier.batch.predict_table` for the options (``text_col``,
+    ``top_k``, ``threshold``, ``probs``, ``fmt``, ``chunk_size``, ``encoding``,
+    ``jobs``, ``output_dir``, ``progress``).
     """
-    _check_decision(top_k, threshold)
-    if chunk_size < 1:
-        raise InputError(f"--chunk-size must be 1 or more, not {chunk_size}.", "Use a value such as 10000.")
-    if str(output) != STDIO and str(source) != STDIO and Path(output).resolve() == Path(source).resolve():
-        raise InputError("The output file is the input file.", "Write the predictions to a new file.")
-    added = added_columns(model, probs)
-    sep = model.card.get("label_sep", defaults.LABEL_SEP)
-    several = model.multi_label or (top_k or 1) > 1
-    read = scored = 0
-    chunks = iter_table(source, chunk_size=chunk_size, encoding=encoding)
-    first = next(chunks)
-    require_column(first, text_col, "--text-col", source)
-    taken = [name for name in added if name in first.columns]
-    if taken:
-        raise ColumnError(f"The input already has column(s) {', '.join(map(repr, taken))}, which predict adds.",
-                          "Rename them in the input; predict never overwrites an input column.")
-    progress("Predicting", 0, None)
-    with TableWriter(output, fmt) as writer:
-        for chunk in _chain(first, chunks):
-            texts = cell_text(chunk[text_col])
-            keep = np.flatnonzero((texts != "").to_numpy())
-            labels_col = np.full(len(chunk), "", dtype=object)
-            scores_col = np.full(len(chunk), "" if several else np.nan, dtype=object if several else float)
-            prob_cols = np.full((len(chunk), len(model.labels)), np.nan)
-            if len(keep):
-                p = model.predict_proba(chunk[text_col].iloc[keep].map(str).tolist())
-                labels, scores = decide(p, model.labels, model.multi_label, top_k=top_k, threshold=threshold)
-                if model.multi_label:
-                    labels, scores = _in_label_order(labels, scores, model.labels)
-                labels_col[keep] = [sep.join(l) for l in labels]
-                if several:
-                    scores_col[keep] = [sep.join(f"{s:.4f}" for s in row) for row in scores]
-                else:
-                    scores_col[keep] = [round(row[0], 4) if row else np.nan for row in scores]
-                prob_cols[keep] = p.round(4)
-            out = chunk.copy()
-            out[defaults.PREDICTED_LABEL] = labels_col
-            out[defaults.PREDICTED_SCORE] = scores_col
-            if probs:
-                for j, label in enumerate(model.labels):
-                    out[defaults.PROB_PREFIX + label] = prob_cols[:, j]
-            writer.write(out)
-            read += len(chunk)
-            scored += len(keep)
-            progress("Predicting", read, None)
-    return {"rows_read": read, "rows_scored": scored, "rows_skipped": read - scored, "output": str(output)}
+    from .batch import predict_table as _predict_table
 
-
-def _in_label_order(labels, scores, order):
-    """Sort each row's labels (and their scores) into the model's label order, as a labels cell is written."""
-    rank = {label: i for i, label in enumerate(order)}
-    pairs = [sorted(zip(l, s), key=lambda pair: rank[pair[0]]) for l, s in zip(labels, scores)]
-    return [[p[0] for p in row] for row in pairs], [[p[1] for p in row] for row in pairs]
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
+    return _predict_table(model, source, output, **options)
 
 
 def evaluate(
@@ -474,28 +428,40 @@ def evaluate(
     label_col: str | None = None,
     encoding: str | None = None,
     threshold: float | None = None,
+    report: str | Path | None = None,
     progress: Progress = quiet_progress,
 ) -> dict:
     """Score ``model`` on the labelled table ``data``.
 
     Columns default to those the model was trained with. Returns the metrics
     dictionary (``n``, ``accuracy``, ``macro_f1``, ``micro_f1``,
-    ``weighted_f1``, ``per_label``; single-label adds ``confusion_matrix``,
+    ``weighted_f1``, ``per_label``, ``ece`` and ``ece_bins``; single-label adds ``confusion_matrix``,
     multi-label ``subset_accuracy`` and ``hamming_loss``) plus the counts of
-    rows read and skipped.
+    rows read and skipped. With ``report``, also writes the HTML evaluation
+    report (:mod:`classifier.report`) there and adds its path as ``report``.
     """
     _check_decision(None, threshold)
+    if report is not None and Path(report).is_dir():
+        raise OutputError(f"The report path {report} is a folder.", "Give a file name such as report.html.")
     progress("Reading the data")
     text_col = text_col or model.card.get("text_col", defaults.TEXT_COL)
     labelled = read_labelled(data, text_col=text_col, label_col=label_col,
                              prefer_label_col=model.card.get("label_col"),
                              label_sep=model.card.get("label_sep", defaults.LABEL_SEP),
                              multi_label=model.multi_label, encoding=encoding)
+    check_table_labels(model, labelled.labels, labelled.spec.column, labelled.source)
     progress("Scoring")
-    result = _score(model, labelled.texts, labelled.labels, model.multi_label, threshold)
+    probs = model.predict_proba(labelled.texts) if labelled.texts else None
+    result = _score(model, labelled.texts, labelled.labels, model.multi_label, threshold, probs=probs)
     result["rows_read"] = labelled.rows_read
     result["rows_skipped"] = labelled.skipped
     result["data"] = labelled.source
+    if report is not None:
+        from .report import write_report
+
+        progress("Writing the report")
+        result["report"] = str(write_report(report, model, labelled.texts, labelled.labels, probs, result,
+                                            threshold=threshold))
     return result
 
 
@@ -504,10 +470,20 @@ def describe(model: Model | str | Path = defaults.MODEL_PATH, *, top: int = defa
     if isinstance(model, Model):
         info = dict(model.card)
     else:
-        info = describe_file(model)
-        model = load(model)
+        model, info = load_described(model)
     info["top_terms"] = top_terms(model.pipeline, model.labels, top)
     return info
+
+
+def convert(source: str | Path, target: str | Path) -> dict:
+    """Convert the model file ``source`` to ``target``'s format: ``.skops``, or joblib for any other suffix.
+
+    The model (pipeline and card) is unchanged. Loading a joblib ``source``
+    runs pickle, so convert only joblib files you trust; converting to
+    ``.skops`` gives a file that is safe to load anywhere. Returns
+    ``{"source", "target", "from", "to", "bytes"}``.
+    """
+    return _convert(source, target)
 
 
 def json_safe(value):
@@ -521,6 +497,6 @@ def json_safe(value):
     return value
 
 
-__all__ = ["Model", "VersionWarning", "ClassifierError", "InputError", "json_safe", "quiet_progress", "train", "save", "load", "predict", "predict_table", "evaluate", "describe",
+__all__ = ["Model", "VersionWarning", "ClassifierError", "InputError", "json_safe", "quiet_progress", "train", "save", "load", "predict", "predict_table", "evaluate", "describe", "convert",
            "read_labelled", "default_dataset", "added_columns"]
 

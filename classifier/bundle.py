@@ -1,21 +1,30 @@
 """The saved model: one fitted pipeline plus its model card, in one file.
 
-A bundle file is a joblib file holding a small dictionary::
+Two file formats hold the same bundle, chosen by the model path's suffix:
+
+- ``.skops`` (:mod:`classifier.skops_format`): loading constructs only the
+  types this project writes and never runs code chosen by the file; use it
+  for models that come from elsewhere.
+- anything else, such as ``.joblib``: a joblib file holding ::
 
     {"format": "classifier-model", "format_version": 1,
      "card": {...}, "payload_sha256": "...", "payload": b"<pickled pipeline>"}
 
-The card (labels, task, parameters, training data fingerprint, held-out
-metrics, library versions, creation time) can be read without unpickling the
-pipeline, and the payload's SHA-256 detects truncated or altered files.
+  Loading it runs pickle, which can execute any code the file names: only
+  load joblib models from sources you trust.
 
-Loading a joblib file runs pickle, which can execute code: only load model
-files from sources you trust.
+Both record the bundle format version and the SHA-256 of the payload (the
+serialised pipeline), so a truncated or altered file is reported as corrupt.
+The card (labels, task, parameters, training data fingerprint, held-out
+metrics, library versions, creation time) is read without loading the
+pipeline. A model file is read in one go, so a model replaced while it is
+being read (by a concurrent ``classifier train``) is seen whole, old or new.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import pickle
 import platform
 import warnings
@@ -26,11 +35,14 @@ import joblib
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from . import skops_format
 from .errors import ModelError
 from .files import atomic_write, check_readable
 
 FORMAT = "classifier-model"
 FORMAT_VERSION = 1
+SKOPS_SUFFIX = ".skops"
+TASKS = ("single_label", "multi_label")
 
 
 class VersionWarning(UserWarning):
@@ -53,7 +65,17 @@ def library_versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "pandas": pandas.__version__,
         "joblib": joblib.__version__,
+        "skops": _skops_version(),
     }
+
+
+def _skops_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("skops")
+    except PackageNotFoundError:
+        return "not installed"
 
 
 @dataclass
@@ -76,63 +98,171 @@ class Model:
         return self.pipeline.predict_proba(list(texts))
 
 
+def file_format(path: str | Path) -> str:
+    """``"skops"`` for a ``.skops`` model path, else ``"joblib"``."""
+    return "skops" if Path(path).suffix.lower() == SKOPS_SUFFIX else "joblib"
+
+
 def save(model: Model, path: str | Path) -> Path:
-    """Write ``model`` to ``path`` atomically: the file is replaced only once completely written."""
+    """Write ``model`` to ``path`` atomically: the file is replaced only once completely written.
+
+    A ``.skops`` path gets the skops format, any other the joblib format.
+    """
     path = Path(path)
-    payload = pickle.dumps(model.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
-    bundle = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "card": model.card,
-        "payload_sha256": hashlib.sha256(payload).hexdigest(),
-        "payload": payload,
-    }
+    skops = file_format(path) == "skops"
+    if skops:
+        payload = skops_format.dump_pipeline(model.pipeline)
+    else:
+        payload = pickle.dumps(model.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION,
+              "payload_sha256": hashlib.sha256(payload).hexdigest()}
+    data = skops_format.dump_outer(header, model.card, payload) if skops else None
     with atomic_write(path) as handle:
-        joblib.dump(bundle, handle, compress=("zlib", 3))
+        if skops:
+            handle.write(data)
+        else:
+            joblib.dump({**header, "card": model.card, "payload": payload}, handle, compress=("zlib", 3))
     return path
 
 
-def read_bundle(path: str | Path) -> dict:
-    """Read and check a bundle file without unpickling its pipeline."""
-    path = Path(path)
-    hint = "Train a model with `classifier train`, or pass --model with the path of one."
+def _read_file(path: Path) -> bytes:
     if not path.exists():
-        raise ModelError(f"No model file at {path}.", hint)
+        raise ModelError(f"No model file at {path}.",
+                         "Train a model with `classifier train`, or pass --model with the path of one.")
     check_readable(path, "model file")
     try:
-        bundle = joblib.load(path)
-    except (pickle.UnpicklingError, EOFError, ValueError, KeyError, IndexError, TypeError,
-            AttributeError, ImportError, OSError, MemoryError) as exc:
-        raise ModelError(f"{path} is not a readable model file ({type(exc).__name__}); it may be truncated "
-                         "or not a model at all.", hint) from exc
-    except Exception as exc:
-        raise ModelError(f"{path} is not a readable model file ({type(exc).__name__}).", hint) from exc
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ModelError(f"Cannot read {path}: {exc.strerror}.", "Check the file and try again.") from exc
+
+
+def _parse(data: bytes, path: Path) -> dict:
+    """The checked bundle in ``data``: format, version, checksum, card, payload and file format."""
+    hint = "Train a model with `classifier train`, or pass --model with the path of one."
+    if skops_format.is_skops(data):
+        kind, raw = "skops", skops_format.read_outer(data, path)
+    elif file_format(path) == "skops":
+        raise ModelError(f"{path} is not a skops model file (it is not a ZIP archive).",
+                         "If it is a joblib model, give it a .joblib name; loading that runs pickle, so only do "
+                         "it for a file from a source you trust.")
+    else:
+        kind = "joblib"
+        try:
+            raw = joblib.load(io.BytesIO(data))
+        except Exception as exc:
+            raise ModelError(f"{path} is not a readable model file ({type(exc).__name__}); it may be truncated "
+                             "or not a model at all.", hint) from exc
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ModelError(f"{path} is not a classifier model file.", hint)
-    version = bundle.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    version = raw.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ModelError(f"{path} is corrupted: its format version {version!r} is not valid.", "Retrain the model.")
+    if version > FORMAT_VERSION:
         raise ModelError(f"{path} was written in model format {version}, newer than this version of classifier "
                          f"reads (format {FORMAT_VERSION}).", "Upgrade classifier, or retrain the model.")
-    payload = bundle.get("payload")
-    if not isinstance(payload, bytes) or hashlib.sha256(payload).hexdigest() != bundle.get("payload_sha256"):
+    payload = raw.get("payload")
+    if not isinstance(payload, bytes) or hashlib.sha256(payload).hexdigest() != raw.get("payload_sha256"):
         raise ModelError(f"{path} is corrupted: its contents do not match their recorded checksum.",
                          "Retrain the model or copy the file again.")
-    return bundle
+    card = skops_format.read_card(raw, path) if kind == "skops" else raw.get("card")
+    _check_card(card, path)
+    return {"format": FORMAT, "format_version": version, "card": card, "payload_sha256": raw["payload_sha256"],
+            "payload": payload, "file_format": kind, "bytes": len(data)}
+
+
+def _check_card(card, path) -> None:
+    labels = card.get("labels") if isinstance(card, dict) else None
+    if (not isinstance(labels, list) or len(labels) < 1 or not all(isinstance(label, str) for label in labels)
+            or len(set(labels)) != len(labels) or card.get("task") not in TASKS):
+        raise ModelError(f"{path} has a model card without a valid label list and task, so its label layout is "
+                         "unknown.", "Retrain the model with this version of classifier.")
+
+
+def read_bundle(path: str | Path) -> dict:
+    """Read and check a model file without loading its pipeline.
+
+    Returns ``{"format", "format_version", "card", "payload_sha256", "payload",
+    "file_format", "bytes"}``; never runs pickle for a skops file.
+    """
+    path = Path(path)
+    return _parse(_read_file(path), path)
+
+
+def _facts(path: Path, bundle: dict) -> dict:
+    return {"path": str(path), "bytes": bundle["bytes"], "file_format": bundle["file_format"],
+            "format_version": bundle["format_version"], "payload_sha256": bundle["payload_sha256"]}
+
+
+def _model(bundle: dict, path: Path) -> Model:
+    if bundle["file_format"] == "skops":
+        pipeline = skops_format.load_pipeline(bundle["payload"], path)
+    else:
+        try:
+            pipeline = pickle.loads(bundle["payload"])
+        except Exception as exc:
+            raise ModelError(f"{path} holds a model that cannot be loaded here ({type(exc).__name__}: {exc}).",
+                             "Retrain the model with this version of classifier.") from exc
+    if not isinstance(pipeline, Pipeline):
+        raise ModelError(f"{path} does not hold a classifier pipeline.", "Retrain the model.")
+    card = bundle["card"]
+    check_layout(pipeline, card, path)
+    _warn_versions(card.get("library_versions", {}), path)
+    return Model(pipeline=pipeline, card=card)
 
 
 def load(path: str | Path) -> Model:
     """Load a model saved by :func:`save`, warning if library versions differ from the saving ones."""
+    path = Path(path)
+    return _model(read_bundle(path), path)
+
+
+def load_described(path: str | Path) -> tuple[Model, dict]:
+    """The model in ``path`` and its card plus file facts, both from one reading of the file."""
+    path = Path(path)
     bundle = read_bundle(path)
+    model = _model(bundle, path)
+    return model, {**bundle["card"], "file": _facts(path, bundle)}
+
+
+def check_layout(pipeline: Pipeline, card: dict, path) -> None:
+    """Refuse a model whose pipeline does not score the labels its card lists, in the card's order."""
+    labels = card["labels"]
     try:
-        pipeline = pickle.loads(bundle["payload"])
+        width = np.asarray(pipeline.predict_proba([""])).shape
     except Exception as exc:
-        raise ModelError(f"{path} holds a model that cannot be loaded here ({type(exc).__name__}: {exc}).",
+        raise ModelError(f"{path} holds a pipeline that cannot score text ({type(exc).__name__}: {exc}).",
                          "Retrain the model with this version of classifier.") from exc
-    if not isinstance(pipeline, Pipeline):
-        raise ModelError(f"{path} does not hold a classifier pipeline.", "Retrain the model.")
-    card = bundle["card"]
-    _warn_versions(card.get("library_versions", {}), path)
-    return Model(pipeline=pipeline, card=card)
+    classes = getattr(pipeline.named_steps.get("model"), "classes_", None)
+    wrong_order = (card["task"] == "single_label" and classes is not None
+                   and [str(c) for c in classes] != labels)
+    if len(width) != 2 or width[1] != len(labels) or wrong_order:
+        scored = width[1] if len(width) == 2 else "?"
+        raise ModelError(f"{path} was put together from a model trained with a different label layout: its card "
+                         f"lists {len(labels)} labels ({', '.join(labels)}) but its classifier scores {scored}"
+                         f"{' in another order' if wrong_order and scored == len(labels) else ''}.",
+                         "Retrain the model, or copy the original file again.")
+
+
+def describe_file(path: str | Path) -> dict:
+    """The card of a saved model, read without loading its pipeline, plus file facts."""
+    path = Path(path)
+    bundle = read_bundle(path)
+    return {**bundle["card"], "file": _facts(path, bundle)}
+
+
+def convert(source: str | Path, target: str | Path) -> dict:
+    """Save the model in ``source`` to ``target`` in the format of ``target``'s suffix (``.skops`` or joblib).
+
+    Loading a joblib ``source`` runs pickle: convert only joblib files you
+    trust. The card and the predictions are unchanged. Returns
+    ``{"source", "target", "from", "to", "bytes"}``.
+    """
+    source, target = Path(source), Path(target)
+    bundle = read_bundle(source)
+    save(_model(bundle, source), target)
+    return {"source": str(source), "target": str(target), "from": bundle["file_format"], "to": file_format(target),
+            "bytes": target.stat().st_size}
 
 
 def _warn_versions(saved: dict, path) -> None:
@@ -142,14 +272,3 @@ def _warn_versions(saved: dict, path) -> None:
     if differ:
         warnings.warn(f"{path} was saved with {', '.join(differ)}; predictions may differ. "
                       "Retrain the model to silence this warning.", VersionWarning, stacklevel=3)
-
-
-def describe_file(path: str | Path) -> dict:
-    """The card of a saved model, read without loading its pipeline, plus file facts."""
-    path = Path(path)
-    bundle = read_bundle(path)
-    return {**bundle["card"], "file": {"path": str(path), "bytes": path.stat().st_size,
-                                       "format_version": bundle["format_version"],
-                                       "payload_sha256": bundle["payload_sha256"]}}
-
-

@@ -19,6 +19,9 @@ from typer.core import TyperGroup
 
 from . import api, defaults
 from .errors import ClassifierError
+from .files import check_writable
+from .explain import display_term
+from .explain import explain as explain_text
 
 
 class _Group(TyperGroup):
@@ -52,6 +55,9 @@ app = typer.Typer(
     cls=_Group,
     name="classifier",
     help="Train TF-IDF topic classifiers for security and policy news, and score text in bulk.\n\n"
+    "Security: a .joblib model file is a Python pickle, and loading one can run arbitrary code; only load "
+    "joblib models you trained or got from someone you trust. A .skops model loads without running code "
+    "from the file: share models as .skops (classifier convert).\n\n"
     "Example: classifier train && classifier predict \"Police arrest suspects in bombing\"",
     no_args_is_help=True,
     add_completion=False,
@@ -59,8 +65,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-MODEL_HELP = ("Model file. Model files are Python pickles: loading one can run code, so only use models "
-              "from sources you trust.")
+MODEL_HELP = ("Model file: .skops (safe to load: no code from the file runs) or .joblib (a Python pickle: "
+              "loading one can run arbitrary code, so only load joblib models from sources you trust).")
 ModelOpt = Annotated[Path, typer.Option("--model", "-m", help=MODEL_HELP)]
 TextColOpt = Annotated[str, typer.Option("--text-col", help="Column holding the text.")]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSONL input "
@@ -118,21 +124,26 @@ def _progress(quiet: bool):
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.completed:,} rows"), TextColumn("{task.fields[rate]}"),
+               TextColumn("{task.fields[rows]}"), TextColumn("{task.fields[rate]}"),
                TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         tasks: dict[str, int] = {}
 
-        def report(stage: str, done: int | None = None, total: int | None = None) -> None:
+        def report(stage: str, done: int | None = None, total: int | None = None, *,
+                   read_bytes: float | None = None, total_bytes: int | None = None) -> None:
+            """``done``/``total`` count rows; with ``read_bytes`` and ``total_bytes`` the bar and ETA follow bytes."""
             if stage not in tasks:
                 for other in tasks.values():
                     bar.update(other, visible=False)
-                tasks[stage] = bar.add_task(stage, total=total, rate="")
+                tasks[stage] = bar.add_task(stage, total=total, rate="", rows="")
             task = tasks[stage]
             if done is not None:
                 elapsed = bar.tasks[task].elapsed or 0
                 rate = f"{done / elapsed:,.0f} rows/s" if elapsed > 0 else ""
-                bar.update(task, completed=done, total=total, rate=rate)
+                if read_bytes is not None and total_bytes:
+                    bar.update(task, completed=read_bytes, total=total_bytes, rate=rate, rows=f"{done:,} rows")
+                else:
+                    bar.update(task, completed=done, total=total, rate=rate, rows=f"{done:,} rows")
 
         yield report
 
@@ -153,10 +164,10 @@ def _metrics_tables(metrics: dict, title: str):
     head = Table(title=title, show_header=True, header_style="bold")
     head.add_column("metric")
     head.add_column("value", justify="right")
-    keys = ["n", "accuracy", "macro_f1", "micro_f1", "weighted_f1"]
+    keys = ["n", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "ece"]
     if metrics["task"] == "multi_label":
-        keys = ["n", "subset_accuracy", "hamming_loss", "micro_f1", "macro_f1", "weighted_f1", "samples_f1"]
-    for key in keys:
+        keys = ["n", "subset_accuracy", "hamming_loss", "micro_f1", "macro_f1", "weighted_f1", "samples_f1", "ece"]
+    for key in [k for k in keys if k in metrics]:
         value = metrics[key]
         head.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value:.4f}")
     per = Table(show_header=True, header_style="bold")
@@ -198,6 +209,7 @@ def train(
     Example: classifier train news.csv --label-col topic --model models/topics.joblib
     """
     with _user_errors():
+        check_writable(model)
         with _progress(quiet) as progress:
             trained = api.train(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
                                 multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,
@@ -302,19 +314,29 @@ def evaluate(
                                                   show_default=False)] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Multi-label decision threshold.",
                                                     show_default=False)] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML report "
+                                                "(plots, per-label table, top terms, most confident mistakes) "
+                                                "to this file.", show_default=False)] = None,
     encoding: EncodingOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Score a model on a labelled table.
 
-    Example: classifier evaluate test.csv --model models/model.joblib --json
+    ece is the expected calibration error over ece_bins equal-width probability bins: single-label, of the
+    top label's probability; multi-label, of every label's probability.
+
+    Examples:
+
+      classifier evaluate test.csv --model models/model.joblib --json
+
+      classifier evaluate test.csv --report report.html
     """
     with _user_errors():
         loaded = api.load(model)
         with _progress(quiet) as progress:
             metrics = api.evaluate(loaded, data, text_col=text_col, label_col=label_col, encoding=encoding,
-                                   threshold=threshold, progress=progress)
+                                   threshold=threshold, report=report, progress=progress)
     if as_json:
         _print_json(metrics)
         return
@@ -326,6 +348,8 @@ def evaluate(
     skipped = sum(metrics["rows_skipped"].values())
     if skipped and not quiet:
         _warn(f"skipped {skipped:,} rows without text or label: {metrics['rows_skipped']}")
+    if "report" in metrics:
+        console.print(f"Wrote the report to {metrics['report']}", soft_wrap=True, highlight=False)
 
 
 def _confusion_table(cm: dict):
@@ -376,16 +400,108 @@ def info(
     facts.add_row("model", json.dumps(card["params"]["model"]))
     facts.add_row("created", card["created"])
     facts.add_row("versions", ", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))
-    facts.add_row("file", f"{card['file']['bytes']:,} bytes, format {card['file']['format_version']}")
+    file = card["file"]
+    facts.add_row("file", f"{file['bytes']:,} bytes, {file.get('file_format', 'joblib')} format, bundle format "
+                          f"{file['format_version']}, payload sha256 {file['payload_sha256']}")
     console.print(facts)
     terms = Table(title="Top terms per label", header_style="bold", show_lines=True)
     terms.add_column("label")
     terms.add_column("terms", overflow="fold")
     for label, rows in card["top_terms"].items():
-        terms.add_row(label, ", ".join(r["term"] for r in rows))
+        terms.add_row(label, ", ".join(display_term(r["term"], r.get("kind", "word")) for r in rows))
     console.print(terms)
 
 
+@app.command()
+def explain(
+    text: Annotated[str, typer.Argument(help="Text to explain.", show_default=False)],
+    model: ModelOpt = defaults.MODEL_PATH,
+    top: Annotated[int, typer.Option("--top", help="Terms to list each way (up and down) per label.")]
+    = defaults.EXPLAIN_TERMS,
+    label: Annotated[list[str] | None, typer.Option("--label", "-l", help="Explain this label instead of the "
+                                                    "predicted ones (repeat for several).",
+                                                    show_default=False)] = None,
+    threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Lowest probability a label needs "
+                                                    "[default: 0.5 multi-label, 0 single-label].",
+                                                    show_default=False)] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show why the model gives a text its labels: the terms that push each label up and down.
+
+    A term's contribution is its weight in the model times its TF-IDF value in the text; the
+    contributions plus the label's intercept add up to the label's margin, and the probability rises
+    with the margin.
+
+    Example: classifier explain "Police arrested three members of a banned outfit" --top 5
+    """
+    with _user_errors():
+        loaded = api.load(model)
+        result = explain_text(loaded, text, top=top, labels=label, threshold=threshold)
+    if as_json:
+        _print_json(result)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    for row in result["labels"]:
+        status = "predicted" if row["predicted"] else "not predicted"
+        console.print(f"[bold]{escape(row['label'])}[/bold]: probability {row['score']:.3f} ({status}); margin "
+                      f"{row['margin']:+.3f} = terms {row['terms_total']:+.3f} + intercept {row['intercept']:+.3f}",
+                      soft_wrap=True, highlight=False)
+        if not row["up"] and not row["down"]:
+            continue
+        table = Table(header_style="bold")
+        table.add_column("pushed up")
+        table.add_column("contribution", justify="right")
+        table.add_column("pushed down")
+        table.add_column("contribution", justify="right")
+        for i in range(max(len(row["up"]), len(row["down"]))):
+            cells = []
+            for side in (row["up"], row["down"]):
+                if i < len(side):
+                    cells += [display_term(side[i]["term"], side[i]["kind"]), f"{side[i]['contribution']:+.4f}"]
+                else:
+                    cells += ["", ""]
+            table.add_row(*cells)
+        console.print(table)
+    if not result["terms_in_text"]:
+        _warn("none of the text's terms are in the model's vocabulary; only the intercepts decide.")
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="Model file to read (.joblib or .skops).", show_default=False)],
+    target: Annotated[Path, typer.Argument(help="Model file to write: .skops for the skops format, .joblib "
+                                           "(or any other suffix) for joblib.", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Convert a model file between the joblib and skops formats; TARGET's suffix picks the format.
+
+    Reading a .joblib file runs pickle, which can execute code: convert only joblib files you trust.
+    A .skops file loads without running code from the file, so share models as .skops.
+
+    Examples:
+
+      classifier convert models/model.joblib models/model.skops
+
+      classifier convert received.skops models/received.joblib
+    """
+    with _user_errors():
+        result = api.convert(source, target)
+    if as_json:
+        _print_json(result)
+        return
+    _console().print(f"Converted {result['source']} ({result['from']}) to {result['target']} ({result['to']}, "
+                     f"{result['bytes']:,} bytes)", soft_wrap=True, highlight=False)
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Entry point of the ``classifier`` console script."""
+    """Entry point of the ``classifier`` console script; SIGTERM stops it like Ctrl-C (exit code 130)."""
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, _terminate)
     app()

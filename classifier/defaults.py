@@ -33,6 +33,10 @@ TOP_K = 1
 
 CHUNK_SIZE = 10_000
 """Rows read, scored and written at a time in batch prediction."""
+JOBS = None
+"""Worker processes for batch prediction; ``None``: one per core."""
+PARALLEL_MIN_ROWS = 50_000
+"""Batch prediction starts worker processes only past this many rows (starting them costs about a second)."""
 
 ENCODING = "utf-8"
 
@@ -41,24 +45,53 @@ PREDICTED_SCORE = "predicted_score"
 PROB_PREFIX = "prob_"
 
 TOP_TERMS = 10
-"""Terms listed per label by ``info``."""
+"""Terms listed per label by ``info`` and the evaluation report."""
+
+EXPLAIN_TERMS = 8
+"""Terms listed each way (pushing a label up, pushing it down) by ``explain``."""
+EXPLAIN_ROW_TERMS = 3
+"""Terms per predicted label in the one-line explanations of :func:`classifier.explain.explain_rows`."""
+
+ECE_BINS = 10
+"""Equal-width probability bins on [0, 1] of the expected calibration error and the reliability diagram."""
+REPORT_MISTAKES = 20
+"""Most confident mistakes listed in the evaluation report."""
+REPORT_TEXT_CHARS = 600
+"""Characters of each mistaken text shown in the evaluation report (longer texts are cut with '…')."""
+
+AUDIT_FOLDS = 5
+"""Cross-validation folds of ``audit``: each row's label is judged by a model trained on the other folds."""
+AUDIT_NEAR_DUPLICATE = 0.8
+"""``audit``: two texts are near duplicates when their word-shingle sets have at least this Jaccard similarity."""
+AUDIT_SHINGLE_WORDS = 5
+"""Words per shingle (word n-gram) compared by the near-duplicate check of ``audit``."""
+AUDIT_MIN_LABEL_ROWS = 10
+"""``audit`` reports labels with fewer rows than this."""
+AUDIT_SHORT_WORDS = 3
+"""``audit`` reports texts of fewer words than this."""
+AUDIT_SHOW = 10
+"""Rows to review that ``audit`` prints (all of them go to ``--output``)."""
 
 FEATURES = {
-    "ngram_range": (1, 2),
-    "sublinear_tf": True,
+    "word_ngrams": (1, 2),
+    "char_ngrams": None,
+    "prefix": None,
     "min_df": 2,
     "max_df": 1.0,
+    "sublinear_tf": True,
     "lowercase": True,
-    "strip_accents": None,
-    "max_features": None,
 }
-"""TF-IDF settings. ``min_df`` falls back to 1 on tables smaller than ``SMALL_TABLE``."""
+"""TF-IDF settings (see ``classifier.features.TextFeatures``). ``min_df`` falls back to 1 on
+tables smaller than ``SMALL_TABLE``."""
 
 SMALL_TABLE = 200
 
 MODEL = {
     "C": 0.5,
+    "nb_weighting": True,
     "calibration_folds": 3,
     "class_weight": None,
+    "n_jobs": None,
 }
-"""Linear SVM settings; scores are calibrated with out-of-fold Platt scaling."""
+"""Linear SVM settings (see ``classifier.pipeline.CalibratedLinearSVC``); ``n_jobs=None`` uses
+every core. Scores are calibrated with out-of-fold Platt scaling."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,16 +24,13 @@ def check_readable(path: Path, what: str = "file") -> Path:
     return path
 
 
-@contextlib.contextmanager
-def atomic_write(path: Path, mode: str = "wb") -> Iterator[object]:
-    """Open a temporary file beside ``path``; move it onto ``path`` only if the block succeeds.
-
-    The folder is created when missing. On any exception, including
-    ``KeyboardInterrupt``, the temporary file is removed and ``path`` is left
-    exactly as it was.
-    """
-    path = Path(path)
+def _folder_for(path: Path) -> Path:
+    """The folder ``path`` goes in, created when missing."""
     folder = path.parent if str(path.parent) else Path(".")
+    blocking = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"Cannot write {path}: {blocking} is a file, not a folder.",
+                          "Choose an output path in a folder you can write to.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -40,12 +38,60 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[object]:
                           "Choose an output path in a folder you can write to.") from exc
     if path.is_dir():
         raise OutputError(f"{path} is a folder.", "Give a file name for the output.")
+    return folder
+
+
+def _temporary(path: Path, folder: Path) -> tuple[int, Path]:
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise OutputError(f"Cannot write to the folder {folder}: {exc.strerror}.",
                           "Choose an output path in a folder you can write to.") from exc
-    tmp = Path(tmp_name)
+    return fd, Path(name)
+
+
+def check_writable(path: str | Path) -> Path:
+    """Make sure a file can be written at ``path`` before long work starts, else raise :class:`OutputError`.
+
+    Creates the folder when missing and tries a temporary file in it (then
+    removes it), so a read-only or impossible destination is reported at
+    once, not after minutes of training or scoring.
+    """
+    path = Path(path)
+    fd, tmp = _temporary(path, _folder_for(path))
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    return path
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back Ctrl-C and SIGTERM for a moment (delivered right after), so cleanup cannot be cut short."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path, mode: str = "wb") -> Iterator[object]:
+    """Open a temporary file beside ``path``; move it onto ``path`` only if the block succeeds.
+
+    The folder is created when missing. On any exception, including
+    ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM in the command line), the
+    temporary file is removed and ``path`` is left exactly as it was; a second
+    interruption during that cleanup waits until it is done. Readers of
+    ``path`` see the old file or the new one, never a partial one
+    (``os.replace`` is atomic).
+    """
+    path = Path(path)
+    fd, tmp = _temporary(path, _folder_for(path))
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
@@ -54,7 +100,7 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[object]:
         _keep_mode(path, tmp)
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        with _signals_held(), contextlib.suppress(OSError):
             tmp.unlink()
         raise
 

@@ -64,3 +64,66 @@ def multi_label_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str
         "samples_f1": float(f1_score(y_true, y_pred, average="samples", zero_division=1)),
         "per_label": _per_label(y_true, y_pred, labels, indicator=True),
     }
+
+
+def reliability_bins(scores, outcomes, bins: int = 10) -> list[dict]:
+    """Scores grouped into ``bins`` equal-width bins on [0, 1], with how often each bin's events happened.
+
+    ``scores`` are predicted probabilities and ``outcomes`` 0/1 (or bool)
+    values saying whether each predicted event happened. A score of exactly 1
+    falls in the last bin. Returns one ``{"lower", "upper", "count",
+    "mean_score", "frequency"}`` per bin, in order; an empty bin has a count of
+    0 and ``None`` for its mean score and frequency.
+    """
+    scores = np.asarray(scores, dtype=float).ravel()
+    outcomes = np.asarray(outcomes, dtype=float).ravel()
+    if scores.shape != outcomes.shape:
+        raise ValueError("scores and outcomes must have the same number of values")
+    if bins < 1:
+        raise ValueError("bins must be 1 or more")
+    which = np.clip((scores * bins).astype(int), 0, bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    score_sums = np.bincount(which, weights=scores, minlength=bins)
+    outcome_sums = np.bincount(which, weights=outcomes, minlength=bins)
+    out = []
+    for b in range(bins):
+        n = int(counts[b])
+        out.append({
+            "lower": b / bins,
+            "upper": (b + 1) / bins,
+            "count": n,
+            "mean_score": float(score_sums[b] / n) if n else None,
+            "frequency": float(outcome_sums[b] / n) if n else None,
+        })
+    return out
+
+
+def expected_calibration_error(scores, outcomes, bins: int = 10) -> float:
+    """Expected calibration error: the count-weighted mean gap between score and frequency over the bins.
+
+    ``ECE = sum over bins of (n_b / N) * |frequency_b - mean_score_b|`` with
+    the equal-width bins of :func:`reliability_bins`. 0 is perfect; an empty
+    input gives 0.
+    """
+    table = reliability_bins(scores, outcomes, bins)
+    total = sum(row["count"] for row in table)
+    if not total:
+        return 0.0
+    return float(sum(row["count"] * abs(row["frequency"] - row["mean_score"]) for row in table if row["count"]) / total)
+
+
+def calibration_events(probs: np.ndarray, truth, multi_label: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The (score, outcome) pairs whose calibration ``evaluate`` reports.
+
+    Single-label (``truth``: one column index per row, -1 for a label the
+    model does not know): the top label's probability, and whether the top
+    label is the true one. Multi-label (``truth``: a 0/1 matrix shaped like
+    ``probs``): every label's probability, and whether the row has that label.
+    """
+    probs = np.asarray(probs, dtype=float)
+    if multi_label:
+        return probs.ravel(), np.asarray(truth, dtype=float).ravel()
+    if len(probs) == 0:
+        return np.zeros(0), np.zeros(0)
+    top = probs.argmax(axis=1)
+    return probs[np.arange(len(probs)), top], (top == np.asarray(truth)).astype(float)

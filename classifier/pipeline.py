@@ -2,39 +2,54 @@
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from . import defaults
+from .features import TextFeatures
 
 
 class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
-    """One-vs-rest linear SVMs whose scores are turned into probabilities.
+    """One-vs-rest linear SVMs on NB-weighted features, with calibrated probabilities.
 
-    The SVM margins are calibrated with Platt scaling fitted on out-of-fold
-    margins (cross-validation on the training data only), then the SVMs are
-    refitted on all rows. Single-label (``y`` a 1-D array of labels): the
-    per-class probabilities are normalised to sum to one. Multi-label (``y`` a
-    2-D 0/1 indicator matrix): each label's probability stands alone.
+    For each class, every feature is first scaled by its naive Bayes
+    log-count ratio between the class's rows and the others (the "NBSVM" of
+    Wang and Manning, 2012), which lets the SVM lean on the terms that tell
+    that class apart; ``nb_weighting=False`` turns this off. The SVM margins
+    are calibrated with Platt scaling fitted on out-of-fold margins
+    (cross-validation on the training data only), then the SVMs are refitted
+    on all rows. The per-class fits run on ``n_jobs`` threads (liblinear
+    releases the GIL).
 
-    ``coef_`` holds one row of term weights per class, so a class's score is
-    monotone in ``X @ coef_[k] + intercept_[k]``.
+    Single-label (``y`` a 1-D array of labels): the per-class probabilities
+    are normalised to sum to one. Multi-label (``y`` a 2-D 0/1 indicator
+    matrix): each label's probability stands alone.
+
+    ``coef_`` holds one row of term weights per class (the NB scaling folded
+    in), so a class's margin is ``X @ coef_[k] + intercept_[k]`` and each
+    term's contribution is its feature value times its weight.
     """
 
-    def __init__(self, C: float = 0.5, calibration_folds: int = 3, class_weight=None, random_state: int = 0):
+    def __init__(self, C: float = 0.5, nb_weighting: bool = True, calibration_folds: int = 3, class_weight=None,
+                 n_jobs: int | None = None, random_state: int = 0):
         self.C = C
+        self.nb_weighting = nb_weighting
         self.calibration_folds = calibration_folds
         self.class_weight = class_weight
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     def fit(self, X, y):
+        X = sparse.csr_matrix(X)
         y = np.asarray(y)
         self.multi_label_ = y.ndim == 2
         if self.multi_label_:
@@ -45,41 +60,41 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
             if len(self.classes_) < 2:
                 raise ValueError("CalibratedLinearSVC needs at least two classes")
             target = y[:, None] == self.classes_[None, :]
-        margins = self._out_of_fold_margins(X, y, target)
-        self.platt_ = np.array([_fit_platt(margins[:, k], target[:, k]) for k in range(target.shape[1])])
-        self.coef_, self.intercept_ = self._fit_svms(X, y, target)
+        with ThreadPoolExecutor(max_workers=self._threads()) as pool:
+            margins = self._out_of_fold_margins(X, y, target, pool)
+            self.platt_ = np.array([_fit_platt(margins[:, k], target[:, k]) for k in range(target.shape[1])])
+            self.coef_, self.intercept_ = self._fit_svms(X, target, pool)
         return self
 
-    def _fit_svms(self, X, y, target):
-        """Fit the SVMs on ``X``; return (coef, intercept) with one row per class."""
-        n_features = X.shape[1]
-        if not self.multi_label_ and len(np.unique(y)) > 2:
-            svm = self._svm().fit(X, y)
-            coef = np.zeros((target.shape[1], n_features))
-            intercept = np.full(target.shape[1], -1e3)
-            rows = np.searchsorted(self.classes_, svm.classes_)
-            coef[rows], intercept[rows] = svm.coef_, svm.intercept_
-            return coef.astype(np.float32), intercept
-        coef = np.zeros((target.shape[1], n_features))
-        intercept = np.zeros(target.shape[1])
-        for k in range(target.shape[1]):
-            positive = target[:, k]
-            if positive.all() or not positive.any():
-                intercept[k] = 1.0 if positive.all() else -1.0
-                continue
-            svm = self._svm().fit(X, positive)
-            coef[k], intercept[k] = svm.coef_[0], svm.intercept_[0]
-        return coef.astype(np.float32), intercept
+    def _threads(self) -> int:
+        if self.n_jobs is None or self.n_jobs < 1:
+            return os.cpu_count() or 1
+        return self.n_jobs
 
-    def _svm(self) -> LinearSVC:
-        return LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+    def _fit_svms(self, X, target, pool):
+        """Fit one binary SVM per class on ``X``; return (coef, intercept), one row per class."""
+        ratios = _nb_ratios(X, target) if self.nb_weighting else [None] * target.shape[1]
+        jobs = [pool.submit(self._fit_one, X, ratios[k], target[:, k]) for k in range(target.shape[1])]
+        rows = [job.result() for job in jobs]
+        coef = np.vstack([r[0] for r in rows]).astype(np.float32)
+        return coef, np.array([r[1] for r in rows])
 
-    def _out_of_fold_margins(self, X, y, target):
+    def _fit_one(self, X, scale, positive):
+        if positive.all() or not positive.any():
+            return np.zeros(X.shape[1]), (1.0 if positive.all() else -1.0)
+        Xs = X if scale is None else sparse.csr_matrix((X.data * scale[X.indices], X.indices, X.indptr),
+                                                         shape=X.shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state).fit(Xs, positive)
+        weights = svm.coef_[0] if scale is None else svm.coef_[0] * scale
+        return weights, float(svm.intercept_[0])
+
+    def _out_of_fold_margins(self, X, y, target, pool):
         n = X.shape[0]
         folds = max(2, min(self.calibration_folds, n))
         if self.multi_label_:
-            splitter = KFold(folds, shuffle=True, random_state=self.random_state)
-            splits = splitter.split(X)
+            splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
         else:
             splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
             with warnings.catch_warnings():
@@ -87,7 +102,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
                 splits = list(splitter.split(X, y))
         margins = np.zeros(target.shape, dtype=float)
         for train, held in splits:
-            coef, intercept = self._fit_svms(X[train], y[train], target[train])
+            coef, intercept = self._fit_svms(X[train], target[train], pool)
             margins[held] = X[held] @ coef.T + intercept
         return margins
 
@@ -111,13 +126,56 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         return self.classes_[probs.argmax(axis=1)]
 
 
-def _fit_platt(margin: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
-    """Fit ``p = sigmoid(a * margin + b)`` by logistic regression on out-of-fold margins."""
-    if positive.all() or not positive.any():
-        return (0.0, 20.0 if positive.all() else -20.0)
-    lr = LogisticRegression(C=1e4)
-    lr.fit(margin.reshape(-1, 1), positive)
-    return (float(lr.coef_[0, 0]), float(lr.intercept_[0]))
+def _nb_ratios(X: sparse.csr_matrix, target: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Per class, each feature's log ratio of its (smoothed) share of document occurrences among
+    the class's rows to its share among the other rows (Wang and Manning's NB weights)."""
+    present = sparse.csr_matrix((np.ones_like(X.data), X.indices, X.indptr), shape=X.shape)
+    inside = np.asarray((sparse.csr_matrix(target.T.astype(np.float32)) @ present).todense())
+    outside = np.asarray(present.sum(axis=0)).ravel()[None, :] - inside
+    p = inside + alpha
+    q = outside + alpha
+    return np.log((p / p.sum(axis=1, keepdims=True)) / (q / q.sum(axis=1, keepdims=True))).astype(np.float32)
+
+
+def _fit_platt(margin: np.ndarray, positive: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """Fit ``p = sigmoid(a * margin + b)`` to out-of-fold margins (Platt, 1999).
+
+    Uses Platt's smoothed targets, ``(N+ + 1) / (N+ + 2)`` and ``1 / (N- + 2)``,
+    which keep the fit finite when the margins separate the classes, and
+    Newton's method with step halving on the two parameters.
+    """
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return (0.0, 20.0 if n_neg == 0 else -20.0)
+    target = np.where(positive, (n_pos + 1.0) / (n_pos + 2.0), 1.0 / (n_neg + 2.0))
+    f = margin.astype(float)
+    a, b = 1.0, float(np.log((n_pos + 1.0) / (n_neg + 1.0)))
+
+    def loss(a, b):
+        z = a * f + b
+        return float(np.sum(np.logaddexp(0, z) - target * z))
+
+    current = loss(a, b)
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(a * f + b)))
+        g = p - target
+        w = np.maximum(p * (1 - p), 1e-12)
+        grad = np.array([np.dot(g, f), g.sum()])
+        hess = np.array([[np.dot(w * f, f), np.dot(w, f)], [np.dot(w, f), w.sum()]]) + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        scale = 1.0
+        while scale > 1e-8:
+            trial = loss(a - scale * step[0], b - scale * step[1])
+            if trial <= current + 1e-12:
+                break
+            scale /= 2
+        a, b = a - scale * step[0], b - scale * step[1]
+        if current - trial < 1e-10 * max(1.0, abs(current)):
+            current = trial
+            break
+        current = trial
+    return (float(a), float(b))
 
 
 def build_pipeline(n_rows: int, *, features: dict | None = None, model: dict | None = None,
@@ -126,29 +184,27 @@ def build_pipeline(n_rows: int, *, features: dict | None = None, model: dict | N
     feature_params = {**defaults.FEATURES, **(features or {})}
     if n_rows < defaults.SMALL_TABLE and not (features and "min_df" in features):
         feature_params["min_df"] = 1
-    feature_params["ngram_range"] = tuple(feature_params["ngram_range"])
+    for key in ("word_ngrams", "char_ngrams"):
+        if feature_params.get(key) is not None:
+            feature_params[key] = tuple(feature_params[key])
     model_params = {**defaults.MODEL, **(model or {})}
     return Pipeline([
-        ("features", TfidfVectorizer(dtype=np.float32, **feature_params)),
+        ("features", TextFeatures(**feature_params)),
         ("model", CalibratedLinearSVC(random_state=seed, **model_params)),
     ])
 
 
 def fit_pipeline(pipeline: Pipeline, texts, y) -> Pipeline:
-    """Fit ``pipeline`` and drop what only bloats the saved file (the vectoriser's pruned terms)."""
-    pipeline.fit(texts, y)
-    vectoriser = pipeline.named_steps["features"]
-    if hasattr(vectoriser, "stop_words_"):
-        del vectoriser.stop_words_
-    return pipeline
+    """Fit ``pipeline`` on ``texts`` and labels ``y`` (1-D labels, or a 0/1 matrix for multi-label)."""
+    return pipeline.fit(texts, y)
 
 
 def pipeline_params(pipeline: Pipeline) -> dict:
     """The settings of a pipeline's two steps, as plain JSON-friendly values."""
     features = pipeline.named_steps["features"].get_params()
     model = pipeline.named_steps["model"].get_params()
-    keep = set(defaults.FEATURES)
     return {
-        "features": {k: (list(v) if isinstance(v, tuple) else v) for k, v in features.items() if k in keep},
-        "model": {k: v for k, v in model.items()},
+        "features": {k: (list(v) if isinstance(v, tuple) else v) for k, v in features.items()
+                     if k in defaults.FEATURES},
+        "model": dict(model),
     }

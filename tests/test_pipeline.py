@@ -21,7 +21,7 @@ def blobs(n_per_class=30, k=3, seed=0):
 
 def test_single_label_probabilities_sum_to_one_and_predict_well():
     X, y = blobs()
-    clf = CalibratedLinearSVC().fit(X, y)
+    clf = CalibratedLinearSVC(nb_weighting=False).fit(X, y)
     probs = clf.predict_proba(X)
     assert probs.shape == (90, 3)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
@@ -31,7 +31,7 @@ def test_single_label_probabilities_sum_to_one_and_predict_well():
 
 def test_binary_task_has_one_weight_row_per_class():
     X, y = blobs(k=2)
-    clf = CalibratedLinearSVC().fit(X, y)
+    clf = CalibratedLinearSVC(nb_weighting=False).fit(X, y)
     assert clf.coef_.shape == (2, 4)
     assert clf.predict_proba(X).shape == (60, 2)
 
@@ -40,7 +40,7 @@ def test_class_with_one_example_does_not_crash():
     X, y = blobs(k=3)
     y = y.astype(object)
     y[0] = "rare"
-    clf = CalibratedLinearSVC().fit(X, y)
+    clf = CalibratedLinearSVC(nb_weighting=False).fit(X, y)
     assert "rare" in clf.classes_
     assert np.isfinite(clf.predict_proba(X)).all()
 
@@ -51,7 +51,7 @@ def test_multi_label_probabilities_are_independent():
     Y[y == "c1", 0] = 1
     Y[y == "c2", 1] = 1
     Y[y == "c2", 0] = 1
-    clf = CalibratedLinearSVC().fit(X, Y)
+    clf = CalibratedLinearSVC(nb_weighting=False).fit(X, Y)
     probs = clf.predict_proba(X)
     assert probs.shape == (90, 2)
     assert ((probs >= 0.5).astype(int) == Y).mean() > 0.9
@@ -69,7 +69,7 @@ def test_probabilities_are_calibrated_on_held_out_folds():
     X = rng.normal(size=(n, 3))
     truth = 1 / (1 + np.exp(-(X @ np.array([1.5, -1.0, 0.5]))))
     labels = np.where(rng.random(n) < truth, "b", "a")
-    clf = CalibratedLinearSVC().fit(sparse.csr_matrix(X[:3000]), labels[:3000])
+    clf = CalibratedLinearSVC(nb_weighting=False).fit(sparse.csr_matrix(X[:3000]), labels[:3000])
     p = clf.predict_proba(sparse.csr_matrix(X[3000:]))[:, 1]
     bins = np.digitize(p, [0.2, 0.4, 0.6, 0.8])
     for b in np.unique(bins):

@@ -1,0 +1,174 @@
+"""Accuracy and speed of this project's defaults against fastText and a tuned scikit-learn pipeline.
+
+    python -m benchmarks --data-dir ../shared/data [--only NAME ...] [--out benchmarks]
+
+For every dataset folder holding ``train.csv[.gz]`` and ``test.csv[.gz]``
+(single-label column ``label`` or multi-label column ``labels``), one child
+process trains, saves, loads and scores every system on the same machine, one
+after another. Figures per system: accuracy and macro-F1 (multi-label: micro-
+and macro-F1), training wall seconds, prediction throughput in documents per
+second with the model already loaded, peak resident memory while training,
+model size on disk, and load time; then our ratios against each peer. Then a
+whole-process figure: ``classifier predict --input TEST --output OUT`` against
+a script doing the same with the sklearn-tuned pipeline, on 20 Newsgroups.
+
+Writes ``RESULTS.md`` (Markdown tables, with the machine's core count) and
+``results.json`` to ``--out``. The peers need the ``bench`` extra:
+``pip install -e '.[bench]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def datasets(data_dir: Path) -> list[Path]:
+    """Folders of ``data_dir`` with both a train and a test file."""
+    found = []
+    for folder in sorted(p for p in data_dir.iterdir() if p.is_dir()):
+        if _split(folder, "train") and _split(folder, "test"):
+            found.append(folder)
+    return found
+
+
+def _split(folder: Path, name: str) -> Path | None:
+    for suffix in (".csv", ".csv.gz"):
+        if (folder / (name + suffix)).is_file():
+            return folder / (name + suffix)
+    return None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
+    parser.add_argument("--only", nargs="*", help="dataset folder names to run (default: all)")
+    parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--skip-whole-process", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.data_dir.is_dir():
+        print(f"Error: no data folder at {args.data_dir}. Pass --data-dir.", file=sys.stderr)
+        return 1
+    results = []
+    for folder in datasets(args.data_dir):
+        if args.only and folder.name not in args.only:
+            continue
+        print(f"== {folder.name}", file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, "-m", "benchmarks.run_dataset", str(folder)],
+                              capture_output=True, text=True, cwd=HERE.parent)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            return done.returncode
+        results.append(json.loads(done.stdout))
+        print(markdown_dataset(results[-1]), file=sys.stderr, flush=True)
+    whole = None
+    ng = args.data_dir / "20newsgroups_bydate"
+    if not args.skip_whole_process and ng.is_dir() and (not args.only or "20newsgroups_bydate" in args.only):
+        whole = whole_process(ng)
+    report = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "datasets": results,
+        "whole_process": whole,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    (args.out / "RESULTS.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0
+
+
+def whole_process(folder: Path) -> dict:
+    """Time ``classifier predict --input TEST --output OUT`` against an equivalent sklearn-tuned script."""
+    test = _split(folder, "test")
+    train = _split(folder, "train")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        ours_model = tmp / "ours.joblib"
+        sk_model = tmp / "sk.joblib"
+        subprocess.run([sys.executable, "-m", "classifier", "train", str(train), "--model", str(ours_model),
+                        "--quiet"], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "benchmarks.sklearn_script", "train", str(train), str(sk_model)],
+                       check=True, cwd=HERE.parent)
+        timings = {}
+        for name, command in (
+            ("classifier", [sys.executable, "-m", "classifier", "predict", "--input", str(test), "--output",
+                            str(tmp / "ours.csv"), "--model", str(ours_model), "--quiet"]),
+            ("sklearn-tuned", [sys.executable, "-m", "benchmarks.sklearn_script", "predict", str(sk_model),
+                               str(test), str(tmp / "sk.csv")]),
+        ):
+            runs = []
+            for _ in range(3):
+                start = time.perf_counter()
+                subprocess.run(command, check=True, capture_output=True, cwd=HERE.parent)
+                runs.append(time.perf_counter() - start)
+            timings[name] = min(runs)
+        rows = sum(1 for _ in open(tmp / "ours.csv", encoding="utf-8")) - 1
+    return {"dataset": folder.name, "file": str(test.name), "seconds": timings,
+            "ratio": timings["sklearn-tuned"] / timings["classifier"]}
+
+
+def _fmt(value, digits=3):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown_dataset(result: dict) -> str:
+    multi = result["task"] == "multi_label"
+    quality = ("micro-F1", "macro-F1") if multi else ("accuracy", "macro-F1")
+    keys = ("micro_f1", "macro_f1") if multi else ("accuracy", "macro_f1")
+    lines = [f"### {result['dataset']} ({'multi-label' if multi else 'single-label'}; "
+             f"{result['rows_train']:,} train / {result['rows_test']:,} test rows)", "",
+             f"| system | {quality[0]} | {quality[1]} | train s | predict docs/s | peak train RSS MB "
+             "| model MB | load s |", "|---|---|---|---|---|---|---|---|"]
+    for system in result["systems"]:
+        lines.append(
+            f"| {system['name']} | {_fmt(system[keys[0]])} | {_fmt(system[keys[1]])} | {_fmt(system['train_s'], 1)} "
+            f"| {system['predict_docs_per_s']:,.0f} | {system['peak_train_rss_mb']:,.0f} | {_fmt(system['model_mb'], 1)} "
+            f"| {_fmt(system['load_s'], 2)} |")
+    lines += ["", "| ours vs | quality (" + quality[0] + ") | " + quality[1]
+              + " | train time (ours / peer) | predict throughput (ours / peer) |", "|---|---|---|---|---|"]
+    for peer, ratio in result["ratios"].items():
+        lines.append(f"| {peer} | {ratio[keys[0]]:+.3f} | {ratio[keys[1]]:+.3f} | {ratio['train_time']:.2f}x "
+                     f"| {ratio['throughput']:.2f}x |")
+    return "\n".join(lines) + "\n"
+
+
+def markdown(report: dict) -> str:
+    machine = report["machine"]
+    parts = ["# Benchmark results", "",
+             f"Run {report['created']} on {machine['cores']} cores, Python {machine['python']} "
+             f"({machine['platform']}). Produced by `python -m benchmarks --data-dir ../shared/data`; "
+             "every system ran in the same process per dataset, one after another, on the test splits.",
+             "Quality differences are ours minus the peer; time ratios are ours divided by the peer's "
+             "(train: lower is better) and the peer's time divided by ours for throughput (higher is better).", ""]
+    for result in report["datasets"]:
+        parts.append(markdown_dataset(result))
+    whole = report.get("whole_process")
+    if whole:
+        parts += ["### Whole process: predict a file", "",
+                  f"`classifier predict --input {whole['file']} --output OUT` against a script doing "
+                  f"`pandas.read_csv` + the sklearn-tuned pipeline's `predict` + `to_csv` ({whole['dataset']}, "
+                  "best of 3 runs, including Python start-up and model loading).", "",
+                  "| system | seconds |", "|---|---|"]
+        for name, seconds in whole["seconds"].items():
+            parts.append(f"| {name} | {seconds:.2f} |")
+        parts += ["", f"classifier is {whole['ratio']:.2f}x as fast end to end.", ""]
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,444 @@
+"""Batch prediction: score every row of one or many tables, streaming, on every core.
+
+Tables are read in chunks of ``chunk_size`` rows by the main process, scored
+(and, for CSV, TSV and JSON Lines, encoded) by a pool of worker processes that
+each load the model once, and written back in input order, so memory stays
+bounded by a few chunks however large the input. Small inputs are scored in
+the main process: a pool starts only once more than ``parallel_min_rows`` rows
+have been read, because starting one costs about a second.
+
+Only :meth:`Model.predict_proba` and ``Model.labels`` are used, so any model
+bundle works, whatever its pipeline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import defaults
+from .api import Progress, _check_decision, quiet_progress
+from .bundle import Model
+from .errors import ClassifierError, ColumnError, InputError
+from .labels import cell_text, decide
+from .tables import STDIO, TableFormat, TableWriter, encode_rows, expand_inputs, iter_table, require_column, table_format
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How probabilities become output cells: which labels, how many, from what threshold."""
+
+    text_col: str
+    labels: tuple[str, ...]
+    multi_label: bool
+    sep: str
+    top_k: int | None = None
+    threshold: float | None = None
+    probs: bool = False
+
+    @classmethod
+    def for_model(cls, model: Model, *, text_col: str = defaults.TEXT_COL, top_k: int | None = None,
+                  threshold: float | None = None, probs: bool = False) -> "Decision":
+        return cls(text_col=text_col, labels=tuple(model.labels), multi_label=model.multi_label,
+                   sep=model.card.get("label_sep", defaults.LABEL_SEP), top_k=top_k, threshold=threshold,
+                   probs=probs)
+
+    @property
+    def several(self) -> bool:
+        """Whether a row can get several labels (so scores are joined text, not one number)."""
+        return self.multi_label or (self.top_k or 1) > 1
+
+    def added_columns(self) -> list[str]:
+        names = [defaults.PREDICTED_LABEL, defaults.PREDICTED_SCORE]
+        if self.probs:
+            names += [defaults.PROB_PREFIX + label for label in self.labels]
+        return names
+
+
+def default_jobs() -> int:
+    """Worker processes used when ``jobs`` is not given: one per core this process may run on."""
+    with contextlib.suppress(AttributeError):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def score_chunk(model: Model, chunk: pd.DataFrame, decision: Decision) -> tuple[pd.DataFrame, int]:
+    """``chunk`` with the prediction columns added, and how many of its rows were scored.
+
+    Rows whose text is empty (after stripping) are kept with an empty label and score.
+    """
+    texts = cell_text(chunk[decision.text_col])
+    keep = np.flatnonzero((texts != "").to_numpy())
+    n = len(chunk)
+    labels_col = np.full(n, "", dtype=object)
+    scores_col = np.full(n, "" if decision.several else np.nan, dtype=object if decision.several else float)
+    prob_cols = np.full((n, len(decision.labels)), np.nan)
+    if len(keep):
+        p = np.asarray(model.predict_proba(chunk[decision.text_col].iloc[keep].map(str).tolist()))
+        labels_col[keep], scores_col[keep] = _cells(p, decision)
+        prob_cols[keep] = p.round(4)
+    out = chunk.copy()
+    out[defaults.PREDICTED_LABEL] = labels_col
+    out[defaults.PREDICTED_SCORE] = scores_col
+    if decision.probs:
+        for j, label in enumerate(decision.labels):
+            out[defaults.PROB_PREFIX + label] = prob_cols[:, j]
+    return out, len(keep)
+
+
+def _cells(p: np.ndarray, d: Decision) -> tuple[np.ndarray, np.ndarray]:
+    """The label and score cells of the rows of ``p`` (same values as :func:`classifier.labels.decide`)."""
+    labels = np.asarray(d.labels, dtype=object)
+    n, m = p.shape
+    if d.multi_label:
+        threshold = defaults.THRESHOLD_MULTI if d.threshold is None else d.threshold
+        chosen = p >= threshold
+        k = m if d.top_k is None else max(1, min(d.top_k, m))
+        if k < m:
+            top = np.zeros_like(chosen)
+            top[np.arange(n)[:, None], np.argsort(-p, axis=1, kind="stable")[:, :k]] = True
+            chosen &= top
+        return _joined_by_pattern(p, chosen, labels, d.sep)
+    threshold = defaults.THRESHOLD_SINGLE if d.threshold is None else d.threshold
+    if (d.top_k or 1) == 1:
+        best = p.argmax(axis=1)
+        top = p[np.arange(n), best]
+        ok = top >= threshold
+        label_cells = np.where(ok, labels[best], "").astype(object)
+        score_cells = np.array([round(float(s), 4) if y else np.nan for s, y in zip(top, ok)], dtype=float)
+        return label_cells, score_cells
+    chosen_labels, scores = decide(p, list(d.labels), False, top_k=d.top_k, threshold=threshold)
+    return (np.array([d.sep.join(row) for row in chosen_labels], dtype=object),
+            np.array([d.sep.join(f"{s:.4f}" for s in row) for row in scores], dtype=object))
+
+
+def _joined_by_pattern(p, chosen, labels, sep):
+    """Multi-label cells in label order, built once per distinct set of chosen labels (there are few)."""
+    n = len(p)
+    label_cells = np.full(n, "", dtype=object)
+    score_cells = np.full(n, "", dtype=object)
+    patterns, inverse = np.unique(chosen, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    for i, pattern in enumerate(patterns):
+        cols = np.flatnonzero(pattern)
+        if not len(cols):
+            continue
+        rows = np.flatnonzero(inverse == i)
+        label_cells[rows] = sep.join(labels[cols])
+        text = np.char.mod("%.4f", p[np.ix_(rows, cols)])
+        joined = text[:, 0]
+        for j in range(1, len(cols)):
+            joined = np.char.add(np.char.add(joined, sep), text[:, j])
+        score_cells[rows] = joined.astype(object)
+    return label_cells, score_cells
+
+
+_WORKER_MODEL: Model | None = None
+
+
+def _init_worker(payload: bytes) -> None:
+    """Load the model once in a worker process; Ctrl-C is left to the main process, which stops the pool."""
+    global _WORKER_MODEL
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_MODEL = pickle.loads(payload)
+
+
+def _score_and_encode(model: Model, chunk: pd.DataFrame, decision: Decision, kind: str, header: bool):
+    out, scored = score_chunk(model, chunk, decision)
+    if kind == "parquet":
+        return out, scored
+    return encode_rows(out, kind, header=header), scored
+
+
+def _worker_task(chunk: pd.DataFrame, decision: Decision, kind: str, header: bool):
+    return _score_and_encode(_WORKER_MODEL, chunk, decision, kind, header)
+
+
+class _Close:
+    """A marker in the stream of chunks: every chunk bound for ``output`` is ahead of it."""
+
+    def __init__(self, output: str):
+        self.output = output
+
+
+class _OrderedScorer:
+    """Scores chunks in the main process or a process pool and hands results back in input order.
+
+    At most ``2 * jobs`` chunks are in flight, so memory is bounded by a few chunks.
+    """
+
+    def __init__(self, model: Model, decision: Decision, jobs: int, parallel_min_rows: int):
+        self.model, self.decision, self.jobs = model, decision, jobs
+        self.parallel_min_rows = parallel_min_rows
+        self.pool = None
+        self.rows_seen = 0
+
+    def run(self, items) -> Iterator[tuple]:
+        """Yield ``(result, scored, meta)`` per chunk item ``(chunk, kind, header, meta)``, and ``_Close`` markers."""
+        pending: deque = deque()
+        finished = False
+        try:
+            for item in items:
+                if isinstance(item, _Close):
+                    pending.append(item)
+                else:
+                    pending.append(self._submit(*item))
+                while pending and (len(pending) > 2 * self.jobs or not _is_future(pending[0])):
+                    yield self._resolve(pending.popleft())
+            while pending:
+                yield self._resolve(pending.popleft())
+            finished = True
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=finished, kill_workers=not finished)
+
+    def _submit(self, chunk, kind, header, meta):
+        self.rows_seen += len(chunk)
+        if self.pool is None and self.jobs > 1 and self.rows_seen > self.parallel_min_rows:
+            self.pool = _start_pool(self.model, self.jobs)
+        if self.pool is None:
+            return (*_score_and_encode(self.model, chunk, self.decision, kind, header), meta)
+        return (self.pool.submit(_worker_task, chunk, self.decision, kind, header), meta)
+
+    @staticmethod
+    def _resolve(item):
+        if isinstance(item, _Close) or not _is_future(item):
+            return item
+        from concurrent.futures.process import BrokenProcessPool
+
+        future, meta = item
+        try:
+            result, scored = future.result()
+        except BrokenProcessPool as exc:
+            raise ClassifierError("A worker process stopped unexpectedly (out of memory?).",
+                                  "Retry with fewer --jobs or a smaller --chunk-size.") from exc
+        return result, scored, meta
+
+
+def _is_future(item) -> bool:
+    return isinstance(item, tuple) and len(item) == 2
+
+
+def _start_pool(model: Model, jobs: int):
+    """A loky process pool (joblib's): fresh interpreters, not forks, so the progress bar's thread is safe,
+    and unlike multiprocessing's spawn it does not re-run the caller's script in each worker."""
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    payload = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(payload,))
+
+
+@dataclass
+class _Job:
+    """One input table and where its rows go."""
+
+    source: str
+    output: str
+    size: int | None
+
+
+def plan_outputs(inputs: list[str], output: str | Path | None, output_dir: str | Path | None,
+                 fmt: str | None) -> list[_Job]:
+    """Pair each input with its output: the one ``output`` for all, or a file per input in ``output_dir``.
+
+    In ``output_dir`` an output keeps its input's path relative to the inputs'
+    common folder, with the format's suffix when ``fmt`` is given.
+    """
+    if output_dir is None:
+        target = STDIO if output is None else str(output)
+        jobs = [_Job(src, target, _size(src)) for src in inputs]
+    else:
+        if output not in (None, STDIO):
+            raise InputError("Give --output (one combined file) or --output-dir (one file per input), not both.",
+                             "Drop one of them.")
+        if STDIO in inputs:
+            raise InputError("--output-dir needs input files, not standard input.", "Use --output instead.")
+        base = Path(os.path.commonpath([str(Path(src).resolve().parent) for src in inputs]))
+        jobs = []
+        for src in inputs:
+            relative = Path(src).resolve().relative_to(base)
+            if fmt:
+                source_format = table_format(src)
+                new = TableFormat(fmt.lower(), source_format.gzip and fmt.lower() != "parquet")
+                relative = relative.with_name(_stem(relative.name) + new.suffix)
+            jobs.append(_Job(src, str(Path(output_dir) / relative), _size(src)))
+    for job in jobs:
+        if job.output != STDIO and job.source != STDIO and Path(job.output).resolve() == Path(job.source).resolve():
+            raise InputError(f"The output file is the input file ({job.source}).", "Write the predictions to a new file.")
+    return jobs
+
+
+def _stem(name: str) -> str:
+    """A table file's name without its format suffix (and ``.gz``)."""
+    if name.lower().endswith(".gz"):
+        name = name[:-3]
+    return name.rsplit(".", 1)[0] if "." in name else name
+
+
+def _size(source: str) -> int | None:
+    if source == STDIO:
+        return None
+    with contextlib.suppress(OSError):
+        return os.path.getsize(source)
+    return None
+
+
+def _parquet_rows(source: str) -> int | None:
+    """Rows of a Parquet file from its footer (``None`` if it cannot be read cheaply)."""
+    if table_format(source).kind != "parquet" or source.lower().endswith(".gz"):
+        return None
+    import pyarrow.parquet as pq
+
+    with contextlib.suppress(Exception):
+        return pq.ParquetFile(source).metadata.num_rows
+    return None
+
+
+def predict_table(
+    model: Model,
+    source: str | Path,
+    output: str | Path | None = STDIO,
+    *,
+    output_dir: str | Path | None = None,
+    text_col: str = defaults.TEXT_COL,
+    top_k: int | None = None,
+    threshold: float | None = None,
+    probs: bool = False,
+    fmt: str | None = None,
+    chunk_size: int = defaults.CHUNK_SIZE,
+    encoding: str | None = None,
+    jobs: int | None = None,
+    parallel_min_rows: int = defaults.PARALLEL_MIN_ROWS,
+    progress: Progress = quiet_progress,
+) -> dict:
+    """Score every row of the table(s) ``source`` and write them, with prediction columns added.
+
+    ``source`` is a file, ``-`` (CSV on standard input), a folder (every table
+    in it) or a glob such as ``parts/*.parquet``. All rows go to ``output``
+    (one combined table; every input must have the same columns), or, with
+    ``output_dir``, each input to its own file in that folder.
+
+    Rows are streamed in chunks of ``chunk_size`` and scored by ``jobs``
+    worker processes (default: one per core); the output keeps every input
+    row in order with its columns unchanged, and adds ``predicted_label``
+    (labels joined by the model's separator, in the model's label order for
+    multi-label, empty when none) and ``predicted_score`` (the probability of
+    each predicted label, joined the same way when there are several), plus
+    ``prob_<label>`` columns with ``probs``. Rows with an empty text are kept,
+    unscored. Returns counts: ``{"rows_read", "rows_scored", "rows_skipped",
+    "output"}``, plus ``"outputs"`` (the files written) with ``output_dir``.
+
+    ``progress(stage, rows_done, total_rows, read_bytes=..., total_bytes=...)``
+    is called after each chunk is written; the byte counts (compressed bytes
+    for gzip) are given when the input sizes are known, for an ETA.
+    """
+    _check_decision(top_k, threshold)
+    if chunk_size < 1:
+        raise InputError(f"--chunk-size must be 1 or more, not {chunk_size}.", "Use a value such as 10000.")
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs < 1:
+        raise InputError(f"--jobs must be 1 or more, not {jobs}.", "Leave it out to use every core.")
+    decision = Decision.for_model(model, text_col=text_col, top_k=top_k, threshold=threshold, probs=probs)
+    plan = plan_outputs(expand_inputs(source), output, output_dir, fmt)
+    total_bytes = None if any(job.size is None for job in plan) else sum(job.size for job in plan)
+    counts = {"read": 0, "scored": 0}
+    scorer = _OrderedScorer(model, decision, jobs, parallel_min_rows)
+    progress("Predicting", 0, None, read_bytes=0, total_bytes=total_bytes)
+    with _Writers(fmt) as writers:
+        for item in scorer.run(_chunks(plan, decision, chunk_size, encoding, writers)):
+            if isinstance(item, _Close):
+                writers.close(item.output)
+                continue
+            result, scored, (output_path, position, rows) = item
+            writer = writers.open[output_path]
+            if isinstance(result, str):
+                writer.write_encoded(result, rows)
+            else:
+                writer.write(result)
+            counts["read"] += rows
+            counts["scored"] += scored
+            progress("Predicting", counts["read"], None, read_bytes=position, total_bytes=total_bytes)
+    summary = {"rows_read": counts["read"], "rows_scored": counts["scored"],
+               "rows_skipped": counts["read"] - counts["scored"], "output": plan[0].output}
+    if output_dir is not None:
+        summary.update(output=str(output_dir), outputs=[job.output for job in plan])
+    return summary
+
+
+class _Writers:
+    """The open output writers by path; on an error every one still open is abandoned (no partial file)."""
+
+    def __init__(self, fmt: str | None):
+        self.fmt = fmt
+        self.open: dict[str, TableWriter] = {}
+
+    def get(self, path: str) -> TableWriter:
+        if path not in self.open:
+            writer = TableWriter(path, self.fmt)
+            writer.__enter__()
+            self.open[path] = writer
+        return self.open[path]
+
+    def close(self, path: str) -> None:
+        self.open.pop(path).__exit__(None, None, None)
+
+    def __enter__(self) -> "_Writers":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        while self.open:
+            _, writer = self.open.popitem()
+            writer.__exit__(exc_type, exc, tb)
+
+
+def _chunks(plan: list[_Job], decision: Decision, chunk_size, encoding, writers: _Writers) -> Iterator:
+    """Every input's chunks as ``(chunk, kind, header, (output, bytes_position, rows))``, in order,
+    with a ``_Close`` marker after the last chunk bound for each output."""
+    handed: dict[str, int] = {}
+    columns: dict[str, tuple] = {}
+    done_bytes = 0
+    for index, job in enumerate(plan):
+        file_rows = _parquet_rows(job.source) if job.size else None
+        read_here = 0
+        for chunk in iter_table(job.source, chunk_size=chunk_size, encoding=encoding):
+            require_column(chunk, decision.text_col, "--text-col", job.source)
+            if read_here == 0:
+                _check_added(chunk, decision, job.source)
+                if job.output in columns and tuple(chunk.columns) != columns[job.output]:
+                    raise ColumnError(f"{job.source} does not have the same columns as {plan[0].source}, so "
+                                      "they cannot go into one output table.",
+                                      "Use --output-dir to write one output per input.")
+                columns.setdefault(job.output, tuple(chunk.columns))
+            writer = writers.get(job.output)
+            read_here += len(chunk)
+            position = None
+            if job.size is not None:
+                within = chunk.attrs.get("position")
+                if within is None and file_rows:
+                    within = job.size * read_here / file_rows
+                position = done_bytes + min(job.size, within or 0)
+            header = handed.get(job.output, 0) == 0
+            handed[job.output] = handed.get(job.output, 0) + len(chunk) + 1
+            yield chunk, writer.format.kind, header, (job.output, position, len(chunk))
+        done_bytes += job.size or 0
+        if all(other.output != job.output for other in plan[index + 1:]):
+            yield _Close(job.output)
+
+
+def _check_added(chunk: pd.DataFrame, decision: Decision, source) -> None:
+    taken = [name for name in decision.added_columns() if name in chunk.columns]
+    if taken:
+        raise ColumnError(f"The input already has column(s) {', '.join(map(repr, taken))}, which predict adds.",
+                          "Rename them in the input; predict never overwrites an input column.")
+
+
+__all__ = ["Decision", "default_jobs", "plan_outputs", "predict_table", "score_chunk"]

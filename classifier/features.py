@@ -1,0 +1,356 @@
+"""Fast TF-IDF features: word n-grams and character n-grams, tokenised and counted with NumPy.
+
+scikit-learn's ``TfidfVectorizer`` splits each document and builds each n-gram
+as a Python string, which dominates the time of training and prediction. Here
+a whole batch of documents becomes one array of code points; tokens (runs of
+word characters, as in scikit-learn's default ``\\b\\w\\w+\\b`` pattern) and
+n-grams are found and hashed to 64-bit integers with array operations, and the
+vocabulary is a sorted array of those hashes. The result is the same kind of
+TF-IDF matrix (lower-cased, sublinear TF, smoothed IDF, L2-normalised rows) at
+a fraction of the cost. Distinct n-grams colliding on a 64-bit hash is
+possible in principle and negligible in practice (about 1 in 10^8 for a million
+distinct n-grams).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import normalize
+
+_P = np.uint64(0x100000001B3)  # an odd multiplier, so it has an inverse modulo 2**64
+_P_INV = np.uint64(pow(int(_P), -1, 2**64))
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_PAIR = np.uint64(0x9E3779B97F4A7C15)
+_CHAR_TAG = np.uint64(0xD6E8FEB86659FD93)
+_PREFIX_TAG = np.uint64(0xA0761D6478BD642F)
+_LEFT, _RIGHT = 1, 2  # code points marking a word's edges in character n-grams
+_BATCH_CHARS = 2_000_000
+_TOKEN = re.compile(r"\w\w+")
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """A 64-bit finaliser (splitmix64): spreads every input bit over every output bit."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * _M1
+    h = h ^ (h >> np.uint64(27))
+    h = h * _M2
+    return h ^ (h >> np.uint64(31))
+
+
+@lru_cache(maxsize=1)
+def _bmp_word_table() -> np.ndarray:
+    """For every code point below 65536: is it a regex word character (``\\w``)?"""
+    return np.array([chr(i).isalnum() or i == 95 for i in range(65536)], dtype=bool)
+
+
+_ASCII_WORD = np.array([chr(i).isalnum() or i == 95 for i in range(256)], dtype=bool)
+_ASCII_WORD[128:] = False
+
+
+def _is_word(codes: np.ndarray) -> np.ndarray:
+    if codes.dtype == np.uint8:
+        return _ASCII_WORD[codes]
+    table = _bmp_word_table()
+    astral = codes >= 65536
+    out = table[np.where(astral, 0, codes)]
+    if astral.any():
+        found = np.unique(codes[astral])
+        flags = np.array([chr(int(c)).isalnum() for c in found], dtype=bool)
+        out[astral] = flags[np.searchsorted(found, codes[astral])]
+    return out
+
+
+class _Powers:
+    """Cached powers of ``_P`` and of its inverse, grown on demand."""
+
+    def __init__(self):
+        self.up = np.ones(1, dtype=np.uint64)
+        self.down = np.ones(1, dtype=np.uint64)
+
+    def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.up) < n:
+            size = max(n, 2 * len(self.up))
+            with np.errstate(over="ignore"):
+                self.up = np.cumprod(np.concatenate([[np.uint64(1)], np.full(size - 1, _P, dtype=np.uint64)]))
+                self.down = np.cumprod(np.concatenate([[np.uint64(1)], np.full(size - 1, _P_INV, dtype=np.uint64)]))
+        return self.up[:n], self.down[:n]
+
+
+_POWERS = _Powers()
+
+
+def _span_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Polynomial hashes of ``codes[starts[i]:ends[i]]`` for every i, independent of position."""
+    up, down = _POWERS.get(len(codes) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.empty(len(codes) + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.cumsum(codes.astype(np.uint64) * up[: len(codes)], out=prefix[1:])
+        h = (prefix[ends] - prefix[starts]) * down[starts]
+        return _mix(h + (ends - starts).astype(np.uint64) * _PAIR)
+
+
+def _encode(texts: list[str], lowercase: bool) -> tuple[np.ndarray, np.ndarray]:
+    """All texts as one array of code points separated by 0, and each text's start offset."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+    if lowercase:
+        joined = joined.lower()
+    if joined.isascii():
+        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    breaks = np.flatnonzero(codes == 0)
+    starts = np.concatenate([[0], breaks + 1]).astype(np.int64)
+    return codes, starts
+
+
+class _Batch:
+    """The hashed n-grams of one batch of texts: parallel arrays of document index and hash."""
+
+    def __init__(self, docs: np.ndarray, hashes: np.ndarray, spans: np.ndarray):
+        self.docs = docs
+        self.hashes = hashes
+        self.spans = spans  # (n, 4): start/end of the first and last token, for naming features
+
+
+def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset: int, prefix: int | None = None) -> _Batch:
+    codes, doc_starts = _encode(texts, lowercase)
+    word = _is_word(codes)
+    edge = np.diff(np.concatenate([[False], word, [False]]).astype(np.int8))
+    t_start = np.flatnonzero(edge == 1)
+    t_end = np.flatnonzero(edge == -1)
+    keep = (t_end - t_start) >= 2
+    t_start, t_end = t_start[keep], t_end[keep]
+    t_doc = np.searchsorted(doc_starts, t_start, side="right") - 1
+    t_hash = _span_hashes(codes, t_start, t_end)
+
+    docs, hashes, spans = [], [], []
+    lo, hi = word_ngrams if word_ngrams else (0, -1)
+    for n in range(max(lo, 1), hi + 1):
+        if n == 1:
+            docs.append(t_doc)
+            hashes.append(t_hash)
+            spans.append(np.stack([t_start, t_end, t_start, t_end], axis=1))
+            continue
+        if len(t_hash) < n:
+            continue
+        same = t_doc[: len(t_doc) - n + 1] == t_doc[n - 1:]
+        h = t_hash[: len(t_hash) - n + 1].copy()
+        with np.errstate(over="ignore"):
+            for k in range(1, n):
+                h = _mix(h * _PAIR + t_hash[k: len(t_hash) - n + 1 + k])
+        docs.append(t_doc[: len(t_doc) - n + 1][same])
+        hashes.append(h[same])
+        first = np.flatnonzero(same)
+        spans.append(np.stack([t_start[first], t_end[first], t_start[first + n - 1], t_end[first + n - 1]], axis=1))
+    if prefix:
+        long = np.flatnonzero(t_end - t_start > prefix)
+        cut = t_start[long] + prefix
+        with np.errstate(over="ignore"):
+            docs.append(t_doc[long])
+            hashes.append(_mix(_span_hashes(codes, t_start[long], cut) ^ _PREFIX_TAG))
+        spans.append(np.stack([t_start[long], cut, t_start[long], np.full(len(long), -1)], axis=1))
+    if char_ngrams:
+        d, h, s = _char_ngrams(codes, t_start, t_end, t_doc, char_ngrams)
+        docs.append(d)
+        hashes.append(h)
+        spans.append(s)
+    if not hashes:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Batch(empty, empty.astype(np.uint64), np.zeros((0, 4), dtype=np.int64))
+    return _Batch(np.concatenate(docs) + offset, np.concatenate(hashes), np.concatenate(spans))
+
+
+def _char_ngrams(codes, t_start, t_end, t_doc, sizes):
+    """Character n-grams of each token padded with edge markers (fastText-style subwords)."""
+    length = t_end - t_start
+    padded = length + 2
+    p_end = np.cumsum(padded)
+    p_start = p_end - padded
+    total = int(p_end[-1]) if len(p_end) else 0
+    token_of = np.repeat(np.arange(len(t_start)), padded)
+    pos = np.arange(total) - p_start[token_of]
+    source = t_start[token_of] + pos - 1
+    seq = codes[np.clip(source, 0, max(len(codes) - 1, 0))].astype(np.uint32) if total else np.zeros(0, np.uint32)
+    seq[pos == 0] = _LEFT
+    seq[pos == padded[token_of] - 1] = _RIGHT
+    docs, hashes, spans = [], [], []
+    lo, hi = sizes
+    for n in range(lo, hi + 1):
+        start = np.flatnonzero(pos <= padded[token_of] - n)
+        if not len(start):
+            continue
+        h = _span_hashes(seq, start, start + n)
+        with np.errstate(over="ignore"):
+            h = _mix(h ^ _CHAR_TAG)
+        tok = token_of[start]
+        docs.append(t_doc[tok])
+        hashes.append(h)
+        spans.append(np.stack([t_start[tok], t_end[tok], -pos[start] - 1, np.full(len(start), n)], axis=1))
+    if not hashes:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.astype(np.uint64), np.zeros((0, 4), dtype=np.int64)
+    return np.concatenate(docs), np.concatenate(hashes), np.concatenate(spans)
+
+
+def _count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int, dtype) -> sparse.csr_matrix:
+    """Documents x columns matrix of occurrence counts, with sorted, summed entries."""
+    counts = sparse.csr_matrix((np.ones(len(docs), dtype=dtype), (docs, columns)), shape=(n_docs, n_columns))
+    counts.sum_duplicates()
+    return counts
+
+
+def _spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """The text of each feature, from one occurrence: batch ``owner[i]``, positions ``spans[i]``.
+
+    Word n-grams are their tokens joined by spaces (as scikit-learn names
+    them); character n-grams show their word's edges as ``<`` and ``>``.
+    """
+    names = np.empty(len(owner), dtype=object)
+    for number, batch in enumerate(batches):
+        mine = np.flatnonzero(owner == number)
+        if not len(mine):
+            continue
+        joined = "\x00".join(t.replace("\x00", " ") for t in batch)
+        if lowercase:
+            joined = joined.lower()
+        for i, (a, b, c, d) in zip(mine.tolist(), spans[mine].tolist()):
+            if d == -1:
+                names[i] = joined[a:b] + "*"
+            elif c < 0:
+                offset = -c - 1
+                names[i] = ("<" + joined[a:b] + ">")[offset:offset + d]
+            elif a == c:
+                names[i] = joined[a:b]
+            else:
+                names[i] = " ".join(_TOKEN.findall(joined[a:d]))
+    return names
+
+
+def _batches(texts: list[str], limit: int = _BATCH_CHARS):
+    """Split ``texts`` into runs of consecutive texts holding at most ``limit`` characters (at least one text)."""
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        if size and size + len(text) > limit:
+            yield start, texts[start:i]
+            start, size = i, 0
+        size += len(text) + 1
+    if start < len(texts) or not texts:
+        yield start, texts[start:]
+
+
+class TextFeatures(TransformerMixin, BaseEstimator):
+    """TF-IDF features of word n-grams and (optionally) character n-grams within words.
+
+    Parameters follow ``TfidfVectorizer``: ``word_ngrams`` and ``char_ngrams``
+    are ``(min_n, max_n)`` ranges (``None`` turns a kind off); ``min_df`` and
+    ``max_df`` prune the vocabulary by document frequency (a count, or a
+    fraction of documents when a float below 1). Char n-grams are taken from
+    each token wrapped in edge markers, like fastText's subwords.
+    """
+
+    def __init__(self, word_ngrams=(1, 2), char_ngrams=None, prefix=None, min_df=2, max_df=1.0, sublinear_tf=True,
+                 lowercase=True, dtype=np.float32):
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.prefix = prefix
+        self.min_df = min_df
+        self.max_df = max_df
+        self.sublinear_tf = sublinear_tf
+        self.lowercase = lowercase
+        self.dtype = dtype
+
+    def fit(self, texts, y=None):
+        self.fit_transform(texts)
+        return self
+
+    def fit_transform(self, texts, y=None):
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        n_docs = len(texts)
+        docs, hashes, spans, owners, batches = [], [], [], [], []
+        for number, (offset, batch) in enumerate(_batches(texts)):
+            grams = _ngrams(batch, self.word_ngrams, self.char_ngrams, self.lowercase, offset, self.prefix)
+            docs.append(grams.docs)
+            hashes.append(grams.hashes)
+            spans.append(grams.spans)
+            owners.append(np.full(len(grams.hashes), number, dtype=np.int32))
+            batches.append(batch)
+        codes, candidates = pd.factorize(np.concatenate(hashes))
+        counts = _count_matrix(np.concatenate(docs), codes, n_docs, len(candidates), self.dtype)
+        df = np.bincount(counts.indices, minlength=len(candidates))
+        low = self.min_df if isinstance(self.min_df, (int, np.integer)) else int(np.ceil(self.min_df * n_docs))
+        high = self.max_df * n_docs if isinstance(self.max_df, float) and self.max_df <= 1.0 else self.max_df
+        kept = (df >= low) & (df <= high)
+        if not kept.any():
+            raise ValueError("no terms remain after pruning by document frequency; lower min_df")
+        column = np.cumsum(kept) - 1
+        keep_entry = kept[counts.indices]
+        rows = np.repeat(np.arange(n_docs), np.diff(counts.indptr))[keep_entry]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_docs))])
+        counts = sparse.csr_matrix((counts.data[keep_entry], column[counts.indices[keep_entry]], indptr),
+                                   shape=(n_docs, int(kept.sum())))
+        self.vocabulary_hashes_ = candidates[kept]
+        self.idf_ = (np.log((1 + n_docs) / (1 + df[kept])) + 1).astype(self.dtype)
+        first = np.empty(len(candidates), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+        first = first[kept]
+        self._unspelled = (batches, np.concatenate(owners)[first], np.concatenate(spans)[first])
+        self.__dict__.pop("_index", None)
+        return self._weigh(counts)
+
+    def transform(self, texts):
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        docs, hashes = [], []
+        for offset, batch in _batches(texts):
+            grams = _ngrams(batch, self.word_ngrams, self.char_ngrams, self.lowercase, offset, self.prefix)
+            docs.append(grams.docs)
+            hashes.append(grams.hashes)
+        all_docs = np.concatenate(docs)
+        column = self._lookup().get_indexer(np.concatenate(hashes))
+        known = column >= 0
+        counts = _count_matrix(all_docs[known], column[known], len(texts), len(self.vocabulary_hashes_), self.dtype)
+        return self._weigh(counts)
+
+    def _lookup(self) -> pd.Index:
+        """A hash index from n-gram hash to column, built once per process (not saved)."""
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = self.__dict__["_index"] = pd.Index(self.vocabulary_hashes_)
+        return index
+
+    def __getstate__(self):
+        self._spell_names()
+        state = dict(self.__dict__)
+        state.pop("_index", None)
+        return state
+
+    def _spell_names(self) -> None:
+        """Spell the feature names from the training texts, once, then let the texts go.
+
+        Names are only needed to explain a model or to save it, so a model that
+        is fitted and discarded (such as the held-out-slice model) never pays
+        for them.
+        """
+        pending = self.__dict__.pop("_unspelled", None)
+        if pending is not None:
+            self.feature_names_ = _spell(self.lowercase, *pending)
+
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        if self.sublinear_tf:
+            np.log(counts.data, out=counts.data)
+            counts.data += 1
+        counts.data *= self.idf_[counts.indices]
+        return normalize(counts, copy=False)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        self._spell_names()
+        return np.asarray(self.feature_names_, dtype=object)

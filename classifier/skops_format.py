@@ -1,0 +1,172 @@
+"""The ``.skops`` model format: a model file that cannot make loading run code.
+
+A ``.joblib`` model is a pickle, and unpickling can run any code the file
+names. A ``.skops`` model is a skops file (a ZIP archive with a JSON schema)
+holding a dictionary of plain values::
+
+    {"format": "classifier-model", "format_version": 1,
+     "card_json": "<the model card as JSON>", "payload_sha256": "...",
+     "payload": b"<the fitted pipeline, itself saved with skops.io>"}
+
+Reading the card (``classifier info``) constructs only those strings, that
+integer and those bytes. The pipeline is then loaded from the payload trusting
+exactly :data:`TRUSTED_TYPES`, the types this project's pipeline is made of.
+Before skops is asked to load anything, every object the file's schema names
+is checked here against that list (and against the loaders in
+:data:`TRUSTED_LOADERS`), so a file naming any other type is refused with an
+error that lists the types, even a type skops would trust by default (any
+scikit-learn estimator, NumPy or SciPy function).
+
+Both layers open with skops directly::
+
+    import skops.io as sio
+    bundle = sio.load("model.skops")      # plain values only
+    pipeline = sio.loads(bundle["payload"], trusted=sorted(TRUSTED_TYPES))
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+import zlib
+from pathlib import Path
+
+from .errors import ModelError
+
+TRUSTED_TYPES = frozenset({
+    "builtins.dict",
+    "builtins.list",
+    "builtins.str",
+    "builtins.tuple",
+    "classifier.features.TextFeatures",
+    "classifier.pipeline.CalibratedLinearSVC",
+    "numpy.float32",
+    "numpy.ndarray",
+    "sklearn.pipeline.Pipeline",
+})
+"""Every type (``module.name``) a saved default pipeline contains, single- or multi-label.
+
+This is the one place the list lives. When the pipeline gains a type, saving a
+model as ``.skops`` fails naming it, and ``tests/test_skops.py`` fails; add
+the type here only if loading it cannot run code chosen by the file (a
+scikit-learn estimator or a class of this package restores its attributes and
+nothing else)."""
+
+TRUSTED_LOADERS = frozenset({"DictNode", "ListNode", "TupleNode", "JsonNode", "TypeNode", "ObjectNode",
+                             "NdArrayNode", "BytesNode"})
+"""The skops loaders such files use; no function, method, ``functools.partial`` or reduce loaders."""
+
+_OUTER_TYPES = frozenset({"builtins.dict", "builtins.list", "builtins.str", "builtins.bytes"})
+"""The types of the outer dictionary (``builtins.list`` holds the dictionary's key types)."""
+
+_HINT = "Train a model with `classifier train`, or pass --model with the path of one."
+
+
+def is_skops(data: bytes) -> bool:
+    """Whether ``data`` starts like a skops file (a ZIP archive)."""
+    return data[:4] == b"PK\x03\x04"
+
+
+def object_types(data: bytes, path: str | Path) -> set[str]:
+    """The types (``module.name``) of every object the skops file ``data`` holds, read from its schema only.
+
+    Nothing is imported or constructed. An object restored by a loader
+    outside :data:`TRUSTED_LOADERS` is named ``module.name (via Loader)``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            schema = json.loads(archive.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, EOFError, zlib.error, NotImplementedError,
+            OSError) as exc:
+        raise ModelError(f"{path} is not a readable skops model file ({type(exc).__name__}); it may be truncated or "
+                         "not a model at all.", _HINT) from exc
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__class__" in node or "__module__" in node:
+                name = f"{node.get('__module__')}.{node.get('__class__')}"
+                loader = node.get("__loader__")
+                found.add(name if loader in TRUSTED_LOADERS else f"{name} (via {loader})")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _refuse_untrusted(found: set[str], trusted: frozenset, path) -> None:
+    untrusted = sorted(found - trusted)
+    if untrusted:
+        raise ModelError(f"{path} holds types that classifier does not trust, so it was not loaded: "
+                         f"{', '.join(untrusted)}.",
+                         "Only load .skops models written by classifier; retrain the model, or get it again from "
+                         "its author.")
+
+
+def _loads(data: bytes, found: set[str], path):
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        return sio.loads(data, trusted=sorted(found))
+    except UntrustedTypesFoundException as exc:
+        raise ModelError(f"{path} holds types that classifier does not trust, so it was not loaded: {exc}.",
+                         "Only load .skops models written by classifier.") from exc
+    except Exception as exc:
+        raise ModelError(f"{path} holds a model that cannot be loaded here ({type(exc).__name__}: {exc}).",
+                         "Retrain the model with this version of classifier.") from exc
+
+
+def read_outer(data: bytes, path: str | Path) -> dict:
+    """The outer dictionary of a skops model file; constructs nothing but plain values."""
+    found = object_types(data, path)
+    _refuse_untrusted(found, _OUTER_TYPES, path)
+    outer = _loads(data, found, path)
+    if not isinstance(outer, dict):
+        raise ModelError(f"{path} is not a classifier model file.", _HINT)
+    return outer
+
+
+def read_card(outer: dict, path: str | Path) -> dict:
+    """The model card stored as JSON in the outer dictionary."""
+    try:
+        card = json.loads(outer["card_json"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path} is corrupted: its model card cannot be read.", "Retrain the model.") from exc
+    if not isinstance(card, dict):
+        raise ModelError(f"{path} is corrupted: its model card cannot be read.", "Retrain the model.")
+    return card
+
+
+def load_pipeline(payload: bytes, path: str | Path):
+    """The pipeline saved in ``payload``, if every object in it is of a :data:`TRUSTED_TYPES` type."""
+    found = object_types(payload, path)
+    _refuse_untrusted(found, TRUSTED_TYPES, path)
+    return _loads(payload, found, path)
+
+
+def dump_pipeline(pipeline) -> bytes:
+    """``pipeline`` saved with skops.io; refused if it holds a type that loading would not trust."""
+    import skops.io as sio
+
+    try:
+        payload = sio.dumps(pipeline, compression=zipfile.ZIP_DEFLATED)
+    except Exception as exc:
+        raise ModelError(f"The model cannot be saved in the skops format ({type(exc).__name__}: {exc}).",
+                         "Save it as .joblib instead.") from exc
+    untrusted = sorted(object_types(payload, "the model") - TRUSTED_TYPES)
+    if untrusted:
+        raise ModelError(f"The model holds types that .skops models may not contain: {', '.join(untrusted)}.",
+                         "Save it as .joblib; or, if loading these types cannot run code, add them to "
+                         "TRUSTED_TYPES in classifier/skops_format.py.")
+    return payload
+
+
+def dump_outer(header: dict, card: dict, payload: bytes) -> bytes:
+    """The bytes of a skops model file: ``header`` (format, version, checksum), the card as JSON, the payload."""
+    import skops.io as sio
+
+    outer = {**header, "card_json": json.dumps(card, ensure_ascii=False), "payload": payload}
+    return sio.dumps(outer)
