@@ -30,7 +30,7 @@ from .errors import ClassifierError, ColumnError, InputError, LabelError, Output
 from .labels import LabelSpec, cell_text, decide, detect_multi_label, find_label_column, parse_multi, parse_single
 from .layout import check_table_labels
 from .metrics import calibration_events, expected_calibration_error, multi_label_metrics, single_label_metrics
-from .pipeline import build_pipeline, fit_pipeline, pipeline_params
+from .pipeline import build_pipeline, cross_fitted_probabilities, fit_pipeline, pipeline_params
 from .tables import STDIO, TableWriter, iter_table, read_table, require_column
 from .explain import top_terms
 
@@ -178,8 +178,14 @@ def _targets(data: LabelledData, idx, binarizer: MultiLabelBinarizer | None):
     return np.array([data.labels[i] for i in idx], dtype=object)
 
 
-def _fit(data: LabelledData, idx, *, features, model_params, seed):
-    """Fit a fresh pipeline on the rows ``idx``; return it and its label list."""
+def _fit(data: LabelledData, idx, *, features, model_params, seed, calibrate_later: bool = False):
+    """Fit a fresh pipeline on the rows ``idx``; return it and its label list.
+
+    With ``calibrate_later`` the model skips its own cross-validated
+    calibration: the caller calibrates it on held-out margins.
+    """
+    if calibrate_later:
+        model_params = {**(model_params or {}), "calibration_folds": 0}
     texts = [data.texts[i] for i in idx]
     if data.spec.multi_label:
         binarizer = MultiLabelBinarizer(classes=data.label_set)
@@ -196,6 +202,30 @@ def _fit(data: LabelledData, idx, *, features, model_params, seed):
     if not data.spec.multi_label:
         labels = [str(c) for c in pipeline.named_steps["model"].classes_]
     return pipeline, labels
+
+
+def _slice_can_calibrate(data: LabelledData, test_idx) -> bool:
+    """Whether every label has enough positive (and, multi-label, negative) rows in the held-out slice
+    to fit its calibration there."""
+    need = defaults.MIN_SLICE_POSITIVES
+    held = [data.labels[i] for i in test_idx]
+    if data.spec.multi_label:
+        counts = Counter(label for row in held for label in row)
+        negatives = {label: len(held) - counts[label] for label in data.label_set}
+        return all(counts[label] >= need and negatives[label] >= need for label in data.label_set)
+    counts = Counter(held)
+    return all(counts[label] >= need for label in data.label_set)
+
+
+def _held_out_margins(pipeline, data: LabelledData, idx) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted pipeline's raw margins on the rows ``idx``, and their true labels as a 0/1 matrix."""
+    model = pipeline.named_steps["model"]
+    margins = pipeline.decision_function([data.texts[i] for i in idx])
+    if data.spec.multi_label:
+        target = MultiLabelBinarizer(classes=data.label_set).fit_transform([data.labels[i] for i in idx])
+    else:
+        target = np.array([data.labels[i] for i in idx], dtype=object)
+    return margins, model.targets(target)
 
 
 def train(
@@ -253,18 +283,33 @@ def train(
         train_idx, test_idx, stratified = _split(labelled, test_size, seed)
         if not stratified:
             notes.append("The held-out slice is not stratified: some labels have too few rows.")
+        on_slice = _slice_can_calibrate(labelled, test_idx)
         progress("Fitting the model on the training slice")
-        pipeline, labels = _fit(labelled, train_idx, **fit_kwargs)
+        pipeline, labels = _fit(labelled, train_idx, calibrate_later=on_slice, **fit_kwargs)
         progress("Scoring the held-out slice")
         model = Model(pipeline, {"labels": labels, "task": _task(labelled)})
-        metrics = _score(model, [labelled.texts[i] for i in test_idx], [labelled.labels[i] for i in test_idx],
-                         labelled.spec.multi_label)
+        held_texts = [labelled.texts[i] for i in test_idx]
+        held_gold = [labelled.labels[i] for i in test_idx]
+        probs = None
+        if on_slice:
+            margins, target = _held_out_margins(pipeline, labelled, test_idx)
+            probs = cross_fitted_probabilities(margins, target, labelled.spec.multi_label, seed)
+            pipeline.named_steps["model"].calibrate(margins, target)
+        metrics = _score(model, held_texts, held_gold, labelled.spec.multi_label, probs=probs)
         holdout = {"source": "split", "test_size": test_size, "seed": seed, "stratified": stratified,
                    "rows_train": len(train_idx), "rows_test": len(test_idx)}
         if refit:
             progress("Refitting on all rows")
-            pipeline, labels = _fit(labelled, all_rows, **fit_kwargs)
+            pipeline, refit_labels = _fit(labelled, all_rows, calibrate_later=on_slice, **fit_kwargs)
+            if on_slice:
+                if refit_labels != labels:
+                    raise LabelError("The labels of the training slice and of all rows differ.",
+                                     "Pass --test-size 0 or --test FILE.")
+                pipeline.named_steps["model"].calibrate(margins, target)
+            labels = refit_labels
         holdout["refit_on_all_rows"] = refit
+        holdout["calibration"] = ("fitted on the held-out slice's margins (its scores use cross-fitted halves)"
+                                  if on_slice else "fitted on out-of-fold margins of the training rows")
     else:
         progress("Fitting the model")
         pipeline, labels = _fit(labelled, all_rows, **fit_kwargs)

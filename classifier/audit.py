@@ -50,9 +50,10 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from . import defaults
 from .bundle import Model
 from .errors import ColumnError, InputError, LabelError, ModelError
+from .files import check_writable
 from .labels import cell_text, detect_multi_label, find_label_column, parse_multi, parse_single
 from .pipeline import build_pipeline, fit_pipeline
-from .tables import STDIO, TableWriter, read_table, require_column
+from .tables import STDIO, TableWriter, read_table, require_column, table_format
 
 ISSUES = ("label_error", "label_doubt", "conflicting_labels", "test_overlap", "exact_duplicate", "near_duplicate",
           "empty_text", "missing_label", "short_text", "rare_label")
@@ -81,7 +82,7 @@ def audit(
     label_sep: str | None = None,
     multi_label: bool | None = None,
     folds: int = defaults.AUDIT_FOLDS,
-    seed: int = defaults.SEED,
+    seed: int | None = None,
     near_duplicate: float = defaults.AUDIT_NEAR_DUPLICATE,
     shingle_words: int = defaults.AUDIT_SHINGLE_WORDS,
     min_label_rows: int = defaults.AUDIT_MIN_LABEL_ROWS,
@@ -95,12 +96,13 @@ def audit(
 
     ``test``: a table (labelled or not, same text column) to check for
     overlap with ``data``. ``model`` (a :class:`Model` or the path of a saved
-    one): the cross-validation uses its feature and model settings instead of
-    the defaults; its text column, label column, separator and task are the
-    defaults for reading ``data``; and the result lists the labels of
-    ``data`` the model does not know and the model's labels ``data`` lacks.
-    The model's own predictions are never used: it was trained on rows of
-    this table, so it would vouch for their labels.
+    one): the cross-validation uses its feature and model settings (and
+    seed, unless ``seed`` is given) instead of the defaults; its text column,
+    label column, separator and task are the defaults for reading ``data``;
+    and the result lists the labels of ``data`` the model does not know and
+    the model's labels ``data`` lacks. The model's own predictions are never
+    used: it was trained on rows of this table, so it would vouch for their
+    labels.
 
     With ``output``, every row to review is written there (CSV, TSV, JSON
     Lines or Parquet, from ``fmt`` or the file name; ``-`` for standard
@@ -120,12 +122,15 @@ def audit(
     """
     progress = progress or _silent
     _check_settings(folds, near_duplicate, shingle_words, min_label_rows, short_words)
-    if output is not None and str(output) != STDIO and str(data) != STDIO and Path(output).resolve() == Path(data).resolve():
-        raise InputError("The output file is the data file.", "Write the rows to review to a new file.")
+    if output is not None and str(output) != STDIO:
+        table_format(output, fmt)
+        if str(data) != STDIO and Path(output).resolve() == Path(data).resolve():
+            raise InputError("The output file is the data file.", "Write the rows to review to a new file.")
+        check_writable(output)
     loaded = _load_model(model)
     card = loaded.card if loaded is not None else {}
     text_col = text_col or card.get("text_col", defaults.TEXT_COL)
-    label_sep = label_sep or card.get("label_sep", defaults.LABEL_SEP)
+    label_sep = card.get("label_sep", defaults.LABEL_SEP) if label_sep is None else label_sep
     if multi_label is None and loaded is not None:
         multi_label = loaded.multi_label
 
@@ -198,19 +203,19 @@ def _load_model(model) -> Model | None:
     return load(model)
 
 
-def _settings(model: Model | None, seed: int) -> tuple[dict | None, dict | None, int]:
+def _settings(model: Model | None, seed: int | None) -> tuple[dict | None, dict | None, int]:
     """The feature and model settings (and seed) to cross-validate with: the model's, else the defaults."""
     if model is None:
-        return None, None, seed
+        return None, None, defaults.SEED if seed is None else seed
     params = model.card.get("params") or {}
     features = params.get("features")
     settings = {k: v for k, v in (params.get("model") or {}).items() if k != "random_state"}
     try:
-        build_pipeline(100, features=features, model=settings, seed=seed)
+        build_pipeline(100, features=features, model=settings, seed=defaults.SEED)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"The model's settings cannot be used by this version of classifier ({exc}).",
                          "Retrain the model, or audit without --model to use the default settings.") from exc
-    return features, settings or None, int(params.get("seed", seed))
+    return features, settings or None, int(params.get("seed", defaults.SEED)) if seed is None else seed
 
 
 def _model_facts(model: Model, given, table: "_Table") -> dict:
@@ -303,6 +308,7 @@ class _Duplicates:
     component: np.ndarray       # per distinct text: its near-duplicate cluster
     near_similarity: np.ndarray  # per distinct text: best Jaccard with another distinct data text (0 if none)
     test_rows: list             # per distinct text: test row numbers it matches (exact or near)
+    test_exact: np.ndarray      # per distinct text: whether the same text is in the test table
     test_similarity: np.ndarray  # per distinct text: best similarity to a test text (0 if none)
 
 
@@ -332,11 +338,13 @@ def _duplicates(keys: pd.Series, test_keys: pd.Series | None, threshold: float, 
 
     test_rows: list[list[int]] = [[] for _ in range(n_data)]
     test_similarity = np.zeros(n_data)
+    test_exact = np.zeros(n_data, dtype=bool)
     if test_keys is not None:
         for i, key in enumerate(uniques):
             if key in test_index:
                 test_rows[i] = list(test_index[key])
                 test_similarity[i] = 1.0
+                test_exact[i] = True
         test_docs = list(test_index)
         cross = ~inside
         for x, y, sim in zip(pairs[cross, 0], pairs[cross, 1], sims[cross]):
@@ -346,7 +354,7 @@ def _duplicates(keys: pd.Series, test_keys: pd.Series | None, threshold: float, 
             test_rows[data_doc].extend(test_index[test_docs[test_doc - n_data]])
             test_similarity[data_doc] = max(test_similarity[data_doc], sim)
         test_rows = [sorted(set(r)) for r in test_rows]
-    return _Duplicates(key_id, key_rows, component, near_similarity, test_rows, test_similarity)
+    return _Duplicates(key_id, key_rows, component, near_similarity, test_rows, test_exact, test_similarity)
 
 
 def near_duplicate_pairs(texts: list[str], *, threshold: float = defaults.AUDIT_NEAR_DUPLICATE,
@@ -676,8 +684,7 @@ def _rank(table: _Table, dup: _Duplicates, errors: _LabelErrors, with_test: bool
             conflicting_groups.add(c)
     conflicting = np.array([has_key[i] and int(component[i]) in conflicting_groups for i in range(n)], dtype=bool)
     overlap = np.array([has_key[i] and bool(dup.test_rows[key_id[i]]) for i in range(n)], dtype=bool)
-    overlap_exact = np.array([has_key[i] and dup.test_similarity[key_id[i]] >= 1.0 and overlap[i]
-                              for i in range(n)], dtype=bool)
+    overlap_exact = np.array([has_key[i] and bool(dup.test_exact[key_id[i]]) for i in range(n)], dtype=bool)
 
     counts_by_label = table.label_counts
     rare = {label: count for label, count in counts_by_label.items() if count < min_label_rows}

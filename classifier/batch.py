@@ -318,6 +318,8 @@ def predict_table(
     encoding: str | None = None,
     jobs: int | None = None,
     parallel_min_rows: int = defaults.PARALLEL_MIN_ROWS,
+    engine: str = "local",
+    scheduler: str | None = None,
     progress: Progress = quiet_progress,
 ) -> dict:
     """Score every row of the table(s) ``source`` and write them, with prediction columns added.
@@ -337,22 +339,41 @@ def predict_table(
     unscored. Returns counts: ``{"rows_read", "rows_scored", "rows_skipped",
     "output"}``, plus ``"outputs"`` (the files written) with ``output_dir``.
 
-    ``progress(stage, rows_done, total_rows, read_bytes=..., total_bytes=...)``
+    ``progress(stage, rows_done, None, work_done=bytes_read, work_total=bytes)``
     is called after each chunk is written; the byte counts (compressed bytes
-    for gzip) are given when the input sizes are known, for an ETA.
+    for gzip) are ``None`` when an input's size is unknown (standard input).
+
+    ``engine="dask"`` runs the job on a Dask cluster instead (``scheduler``
+    address, else a local cluster of ``jobs`` workers) and writes one file per
+    partition in ``output_dir``: see :func:`classifier.dask_engine.predict_table`.
     """
     _check_decision(top_k, threshold)
     if chunk_size < 1:
         raise InputError(f"--chunk-size must be 1 or more, not {chunk_size}.", "Use a value such as 10000.")
-    jobs = default_jobs() if jobs is None else jobs
-    if jobs < 1:
+    if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be 1 or more, not {jobs}.", "Leave it out to use every core.")
     decision = Decision.for_model(model, text_col=text_col, top_k=top_k, threshold=threshold, probs=probs)
+    if engine == "dask":
+        from .dask_engine import predict_table as dask_predict_table
+
+        if output not in (None, STDIO):
+            raise InputError("--engine dask writes one file per partition, not one --output file.",
+                             "Give --output-dir DIR instead of --output.")
+        if output_dir is None:
+            raise InputError("--engine dask needs --output-dir: it writes one file per partition.",
+                             "Add --output-dir DIR.")
+        return dask_predict_table(model, source, output_dir, decision=decision, fmt=fmt, encoding=encoding,
+                                  scheduler=scheduler, workers=jobs, progress=progress)
+    if engine != "local":
+        raise InputError(f"Unknown engine {engine!r}.", "Use --engine local or --engine dask.")
+    if scheduler is not None:
+        raise InputError("--scheduler only applies to --engine dask.", "Add --engine dask, or drop --scheduler.")
+    jobs = default_jobs() if jobs is None else jobs
     plan = plan_outputs(expand_inputs(source), output, output_dir, fmt)
     total_bytes = None if any(job.size is None for job in plan) else sum(job.size for job in plan)
     counts = {"read": 0, "scored": 0}
     scorer = _OrderedScorer(model, decision, jobs, parallel_min_rows)
-    progress("Predicting", 0, None, read_bytes=0, total_bytes=total_bytes)
+    progress("Predicting", 0, None, work_done=0, work_total=total_bytes)
     with _Writers(fmt) as writers:
         for item in scorer.run(_chunks(plan, decision, chunk_size, encoding, writers)):
             if isinstance(item, _Close):
@@ -366,7 +387,7 @@ def predict_table(
                 writer.write(result)
             counts["read"] += rows
             counts["scored"] += scored
-            progress("Predicting", counts["read"], None, read_bytes=position, total_bytes=total_bytes)
+            progress("Predicting", counts["read"], None, work_done=position, work_total=total_bytes)
     summary = {"rows_read": counts["read"], "rows_scored": counts["scored"],
                "rows_skipped": counts["read"] - counts["scored"], "output": plan[0].output}
     if output_dir is not None:

@@ -22,6 +22,7 @@ from .errors import ClassifierError
 from .files import check_writable
 from .explain import display_term
 from .explain import explain as explain_text
+from .audit import audit as audit_table
 
 
 class _Group(TyperGroup):
@@ -130,8 +131,9 @@ def _progress(quiet: bool):
         tasks: dict[str, int] = {}
 
         def report(stage: str, done: int | None = None, total: int | None = None, *,
-                   read_bytes: float | None = None, total_bytes: int | None = None) -> None:
-            """``done``/``total`` count rows; with ``read_bytes`` and ``total_bytes`` the bar and ETA follow bytes."""
+                   work_done: float | None = None, work_total: float | None = None) -> None:
+            """``done``/``total`` count rows; with ``work_done`` and ``work_total`` (bytes read, partitions
+            written) the bar and ETA follow those instead, for inputs whose row count is unknown."""
             if stage not in tasks:
                 for other in tasks.values():
                     bar.update(other, visible=False)
@@ -140,8 +142,8 @@ def _progress(quiet: bool):
             if done is not None:
                 elapsed = bar.tasks[task].elapsed or 0
                 rate = f"{done / elapsed:,.0f} rows/s" if elapsed > 0 else ""
-                if read_bytes is not None and total_bytes:
-                    bar.update(task, completed=read_bytes, total=total_bytes, rate=rate, rows=f"{done:,} rows")
+                if work_done is not None and work_total:
+                    bar.update(task, completed=work_done, total=work_total, rate=rate, rows=f"{done:,} rows")
                 else:
                     bar.update(task, completed=done, total=total, rate=rate, rows=f"{done:,} rows")
 
@@ -257,17 +259,32 @@ def predict(
                                             show_default=False)] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", help="Rows read and scored at a time.")]
     = defaults.CHUNK_SIZE,
+    output_dir: Annotated[str | None, typer.Option("--output-dir", help="Write one labelled table per input into "
+                                                   "this folder (instead of one combined --output).",
+                                                   show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes scoring a table "
+                                             "[default: one per core].", show_default=False)] = defaults.JOBS,
+    engine: Annotated[str, typer.Option("--engine", help="local (this machine) or dask (a Dask cluster; needs "
+                                        "pip install 'classifier[dask]' and --output-dir).")] = "local",
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. "
+                                                  "tcp://10.0.0.5:8786 [default: a local cluster].",
+                                                  show_default=False)] = None,
     encoding: EncodingOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Label texts given on the command line, or every row of a table.
 
+    --input takes a file, '-', a folder or a quoted glob ('parts/*.parquet'):
+    several inputs go into one --output, or one file each in --output-dir.
+
     Examples:
 
       classifier predict "Police arrest three over Quetta bombing"
 
       classifier predict --input news.csv --output labelled.csv --probs
+
+      classifier predict --input 'archive/*.csv.gz' --output-dir labelled/ --jobs 2
     """
     with _user_errors():
         if texts and input is not None:
@@ -280,11 +297,14 @@ def predict(
             with _progress(quiet) as progress:
                 summary = api.predict_table(loaded, input, output, text_col=text_col, top_k=top_k,
                                             threshold=threshold, probs=probs, fmt=fmt, chunk_size=chunk_size,
-                                            encoding=encoding, progress=progress)
+                                            encoding=encoding, output_dir=output_dir, jobs=jobs, engine=engine,
+                                            scheduler=scheduler, progress=progress)
             if not quiet:
+                written = "stdout" if summary["output"] == "-" else summary["output"]
+                if "outputs" in summary:
+                    written = f"{len(summary['outputs']):,} file(s) in {summary['output']}"
                 sys.stderr.write(f"Read {summary['rows_read']:,} rows, scored {summary['rows_scored']:,}, "
-                                 f"skipped {summary['rows_skipped']:,} with empty text; wrote "
-                                 f"{'stdout' if output == '-' else output}.\n")
+                                 f"skipped {summary['rows_skipped']:,} with empty text; wrote {written}.\n")
             return
         results = api.predict(loaded, texts, top_k=top_k, threshold=threshold)
     if as_json:
@@ -494,6 +514,159 @@ def convert(
         return
     _console().print(f"Converted {result['source']} ({result['from']}) to {result['target']} ({result['to']}, "
                      f"{result['bytes']:,} bytes)", soft_wrap=True, highlight=False)
+
+
+@app.command()
+def audit(
+    data: Annotated[str, typer.Argument(help="Labelled table to audit (CSV, TSV, JSONL, Parquet; .gz; '-' for "
+                                        "stdin).", show_default=False)],
+    test: Annotated[str | None, typer.Option("--test", help="Table to check for texts that DATA also holds "
+                                             "(exact and near copies).", show_default=False)] = None,
+    model: Annotated[Path | None, typer.Option("--model", "-m", help="A trained model: the cross-validation uses "
+                                               "its features and settings, DATA is read with its columns, "
+                                               "separator and task, and its labels are compared with DATA's. "
+                                               "Its predictions are not used. " + MODEL_HELP,
+                                               show_default=False)] = None,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write every row to review, ranked, to this "
+                                               "table ('-' for stdout).", show_default=False)] = None,
+    text_col: Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: text, or "
+                                                 "the model's].", show_default=False)] = None,
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels [default: "
+                                                  "label, else labels].", show_default=False)] = None,
+    label_sep: Annotated[str | None, typer.Option("--label-sep", help="Separator between several labels in a cell "
+                                                  f"[default: {defaults.LABEL_SEP!r}].", show_default=False)] = None,
+    multi_label: Annotated[bool | None, typer.Option("--multi-label/--single-label", help="Force the task "
+                                                     "[default: as train decides it].", show_default=False)] = None,
+    folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the out-of-fold predictions.")]
+    = defaults.AUDIT_FOLDS,
+    seed: Annotated[int | None, typer.Option("--seed", help=f"Random seed of the folds and models [default: "
+                                             f"{defaults.SEED}, or the model's].", show_default=False)] = None,
+    near_duplicate: Annotated[float, typer.Option("--near-duplicate", help="Jaccard similarity of word "
+                                                  f"{defaults.AUDIT_SHINGLE_WORDS}-gram sets from which two texts "
+                                                  "are near duplicates (0.5 to 1).")] = defaults.AUDIT_NEAR_DUPLICATE,
+    min_label_rows: Annotated[int, typer.Option("--min-label-rows", help="Report labels with fewer rows than "
+                                                "this.")] = defaults.AUDIT_MIN_LABEL_ROWS,
+    short_words: Annotated[int, typer.Option("--short-words", help="Report texts of fewer words than this.")]
+    = defaults.AUDIT_SHORT_WORDS,
+    top: Annotated[int, typer.Option("--top", help="Rows to review shown on screen (and in --json).")]
+    = defaults.AUDIT_SHOW,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="Format of --output: csv, tsv, jsonl or "
+                                            "parquet [default: from its name; csv on stdout].",
+                                            show_default=False)] = None,
+    encoding: EncodingOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Find likely label errors, duplicates, overlap with a test table, rare labels and short texts.
+
+    Likely label errors come from out-of-fold predictions (a --folds cross-validation of the default
+    model on DATA): a row is a label_error when another label is predicted as confidently as the
+    model usually predicts that label (confident learning), a label_doubt when the prediction differs
+    less confidently. Rows to review are ranked by their first issue in this order: label_error,
+    label_doubt, conflicting_labels, test_overlap, exact_duplicate, near_duplicate, empty_text,
+    missing_label, short_text, rare_label; then by error_score (1 - the out-of-fold probability of
+    the given label). "row" counts the first row after the header as 1.
+
+    Examples:
+
+      classifier audit train.csv --test test.csv --output review.csv
+
+      classifier audit events.jsonl --label-sep ';' --json
+    """
+    with _user_errors():
+        if as_json and output == "-":
+            raise api.InputError("--json and --output - would both write to standard output.",
+                                 "Write the rows to review to a file with --output FILE.")
+        if top < 0:
+            raise api.InputError(f"--top must be 0 or more, not {top}.", f"Use --top {defaults.AUDIT_SHOW}.")
+        with _progress(quiet) as progress:
+            result = audit_table(data, test=test, model=model, text_col=text_col, label_col=label_col,
+                                 label_sep=label_sep, multi_label=multi_label, folds=folds, seed=seed,
+                                 near_duplicate=near_duplicate, min_label_rows=min_label_rows,
+                                 short_words=short_words, output=output, fmt=fmt, encoding=encoding,
+                                 progress=progress)
+    if as_json:
+        _print_json({**result, "rows": result["rows"][:top]})
+        return
+    if output == "-" and quiet:
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True, soft_wrap=False) if output == "-" else _console()
+    for table in _audit_tables(result, top, console.width):
+        console.print(table)
+    facts = result["model"]
+    if facts:
+        console.print(f"Cross-validated with the settings of {facts['path'] or 'the given model'}.", highlight=False)
+        if facts["unknown_labels"]:
+            console.print(f"Labels of the data the model does not know: {', '.join(facts['unknown_labels'])}",
+                          soft_wrap=True, highlight=False)
+        if facts["missing_labels"]:
+            console.print(f"Labels of the model the data lacks: {', '.join(facts['missing_labels'])}",
+                          soft_wrap=True, highlight=False)
+    where = (f"wrote them to {'stdout' if output == '-' else output}" if output is not None
+             else "pass --output FILE to save them all")
+    console.print(f"{result['rows_flagged']:,} rows to review of {result['rows_read']:,}; {where}.",
+                  soft_wrap=True, highlight=False)
+
+
+def _audit_tables(result: dict, top: int, width: int):
+    """The audit's counts, then its first ``top`` rows to review (texts cut to fit ``width``), as rich tables."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    counts = result["counts"]
+    settings = result["settings"]
+    text_chars = max(24, width - 90)
+    task = result["task"].replace("_", "-")
+    head = Table(title=f"Audit of {result['data']}: {result['rows_read']:,} rows, {task}, "
+                       f"{len(result['labels'])} labels", header_style="bold")
+    head.add_column("issue")
+    head.add_column("rows", justify="right")
+    head.add_column("what it means")
+
+    def grouped(item: dict) -> str:
+        return f"in {item['groups']:,} groups"
+
+    overlap = counts["test_overlap"]
+    rare = counts["rare_labels"]
+    lines = [
+        ("label_error", counts["label_errors"], f"out-of-fold prediction ({settings['folds']} folds) confidently "
+                                                "disagrees with the label"),
+        ("label_doubt", counts["label_doubts"], "out-of-fold prediction disagrees, less confidently"),
+        ("conflicting_labels", counts["conflicting_labels"]["rows"],
+         f"duplicates whose labels differ, {grouped(counts['conflicting_labels'])}"),
+        ("test_overlap", overlap["rows"] if overlap else None,
+         (f"{overlap['exact']:,} exact and {overlap['near']:,} near copies of {overlap['test_rows']:,} test rows"
+          if overlap else "not checked: pass --test FILE")),
+        ("exact_duplicate", counts["exact_duplicates"]["rows"],
+         f"same text (case and spacing aside), {grouped(counts['exact_duplicates'])}"),
+        ("near_duplicate", counts["near_duplicates"]["rows"],
+         f"word-shingle Jaccard >= {settings['near_duplicate']}, {grouped(counts['near_duplicates'])}"),
+        ("empty_text", counts["empty_text"], "no text"),
+        ("missing_label", counts["missing_label"], "no label (single-label)"),
+        ("short_text", counts["short_text"], f"fewer than {settings['short_words']} words"),
+        ("rare_label", len(rare), f"labels with fewer than {settings['min_label_rows']} rows"
+                                  + (": " + ", ".join(f"{k} ({v})" for k, v in rare.items()) if rare else "")),
+    ]
+    for name, value, note in lines:
+        head.add_row(name, "-" if value is None else f"{value:,}", escape(note))
+    yield head
+    if top and result["rows"]:
+        rows = Table(title="Rows to review", header_style="bold")
+        for name in ("rank", "row", "issues", "label", "suggested", "error", "text"):
+            rows.add_column(name, justify="right" if name in ("rank", "row", "error") else "left")
+        for row in result["rows"][:top]:
+            text = " ".join(row["text"].split())
+            text = text if len(text) <= text_chars else text[:text_chars - 1] + "…"
+            suggested = row["suggested_label"]
+            if row["suggested_score"] is not None:
+                suggested = suggested or "(none)"
+                suggested = f"{suggested} ({row['suggested_score']:.2f})"
+            error = "" if row["error_score"] is None else f"{row['error_score']:.3f}"
+            rows.add_row(str(row["rank"]), f"{row['row']:,}", row["issues"].replace(";", " "), escape(row["label"]),
+                         escape(suggested), error, escape(text))
+        yield rows
 
 
 def _terminate(signum, frame):

@@ -37,6 +37,27 @@ JOBS = None
 """Worker processes for batch prediction; ``None``: one per core."""
 PARALLEL_MIN_ROWS = 50_000
 """Batch prediction starts worker processes only past this many rows (starting them costs about a second)."""
+DASK_BLOCKSIZE = "64MB"
+"""``--engine dask``: bytes of CSV/JSON Lines per partition (gzip and Parquet files: one partition per file)."""
+DASK_CONNECT_TIMEOUT = "10s"
+"""``--engine dask --scheduler``: how long to try reaching the scheduler."""
+
+OUT_OF_CORE_BYTES = 500 * 1024**2
+"""``train`` switches to out-of-core training for a training file larger than this (500 MiB)."""
+OUT_OF_CORE = {
+    "n_features": 2**20,
+    "ngram_range": (1, 2),
+    "alpha": 5e-5,
+    "passes": 10,
+    "chunk_size": 50_000,
+    "calibration": 0.1,
+    "max_calibration": 100_000,
+    "max_holdout": 200_000,
+    "name_sample_rows": 20_000,
+}
+"""Out-of-core training: hash buckets, n-grams, SGD regularisation, passes over the data, rows per chunk
+(and per shuffled bucket), the share of training rows kept for calibration (at most ``max_calibration``),
+the most held-out rows scored, and the rows sampled to name hash buckets for ``info``."""
 
 ENCODING = "utf-8"
 
@@ -89,9 +110,13 @@ SMALL_TABLE = 200
 MODEL = {
     "C": 0.5,
     "nb_weighting": True,
-    "calibration_folds": 3,
+    "calibration_folds": 2,
     "class_weight": None,
     "n_jobs": None,
 }
 """Linear SVM settings (see ``classifier.pipeline.CalibratedLinearSVC``); ``n_jobs=None`` uses
-every core. Scores are calibrated with out-of-fold Platt scaling."""
+every core. Scores are calibrated with Platt scaling fitted on held-out margins: those of the
+held-out slice when ``train`` holds one out (and every label has at least ``MIN_SLICE_POSITIVES``
+rows in it), else out-of-fold margins from ``calibration_folds``-fold cross-validation."""
+
+MIN_SLICE_POSITIVES = 5

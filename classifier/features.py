@@ -209,13 +209,14 @@ def _count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns:
     return counts
 
 
-def _spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """The text of each feature, from one occurrence: batch ``owner[i]``, positions ``spans[i]``.
+def _spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: np.ndarray):
+    """The text and kind of each feature, from one occurrence: batch ``owner[i]``, positions ``spans[i]``.
 
     Word n-grams are their tokens joined by spaces (as scikit-learn names
     them); character n-grams show their word's edges as ``<`` and ``>``.
     """
     names = np.empty(len(owner), dtype=object)
+    kinds = np.where(spans[:, 2] < 0, "char", np.where(spans[:, 3] == -1, "prefix", "word")).astype(object)
     for number, batch in enumerate(batches):
         mine = np.flatnonzero(owner == number)
         if not len(mine):
@@ -233,7 +234,7 @@ def _spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: 
                 names[i] = joined[a:b]
             else:
                 names[i] = " ".join(_TOKEN.findall(joined[a:d]))
-    return names
+    return names, kinds
 
 
 def _batches(texts: list[str], limit: int = _BATCH_CHARS):
@@ -342,7 +343,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """
         pending = self.__dict__.pop("_unspelled", None)
         if pending is not None:
-            self.feature_names_ = _spell(self.lowercase, *pending)
+            self.feature_names_, self.feature_kinds_ = _spell(self.lowercase, *pending)
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         if self.sublinear_tf:
@@ -354,3 +355,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         self._spell_names()
         return np.asarray(self.feature_names_, dtype=object)
+
+    def get_feature_kinds_out(self) -> np.ndarray:
+        """Each feature's kind, aligned with ``get_feature_names_out()``: ``word`` (a word n-gram),
+        ``char`` (a character n-gram within a word) or ``prefix`` (a word's first letters)."""
+        self._spell_names()
+        return np.asarray(self.feature_kinds_, dtype=object)

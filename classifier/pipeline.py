@@ -8,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import sparse
+from scipy.optimize import minimize_scalar
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -26,9 +28,12 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     Wang and Manning, 2012), which lets the SVM lean on the terms that tell
     that class apart; ``nb_weighting=False`` turns this off. The SVM margins
     are calibrated with Platt scaling fitted on out-of-fold margins
-    (cross-validation on the training data only), then the SVMs are refitted
-    on all rows. The per-class fits run on ``n_jobs`` threads (liblinear
-    releases the GIL).
+    (``calibration_folds``-fold cross-validation on the training data only),
+    then the SVMs are refitted on all rows. With ``calibration_folds=0`` the
+    fit skips that step and :meth:`calibrate` must be given held-out margins
+    (``classifier.train`` does so with its held-out slice, which saves the
+    cross-validation fits). The per-class fits run on ``n_jobs`` threads
+    (liblinear releases the GIL).
 
     Single-label (``y`` a 1-D array of labels): the per-class probabilities
     are normalised to sum to one. Multi-label (``y`` a 2-D 0/1 indicator
@@ -39,7 +44,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     term's contribution is its feature value times its weight.
     """
 
-    def __init__(self, C: float = 0.5, nb_weighting: bool = True, calibration_folds: int = 3, class_weight=None,
+    def __init__(self, C: float = 0.5, nb_weighting: bool = True, calibration_folds: int = 2, class_weight=None,
                  n_jobs: int | None = None, random_state: int = 0):
         self.C = C
         self.nb_weighting = nb_weighting
@@ -61,9 +66,23 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
                 raise ValueError("CalibratedLinearSVC needs at least two classes")
             target = y[:, None] == self.classes_[None, :]
         with ThreadPoolExecutor(max_workers=self._threads()) as pool:
-            margins = self._out_of_fold_margins(X, y, target, pool)
-            self.platt_ = np.array([_fit_platt(margins[:, k], target[:, k]) for k in range(target.shape[1])])
+            if self.calibration_folds:
+                self.calibrate(self._out_of_fold_margins(X, y, target, pool), target)
+            else:
+                self.calibration_ = default_calibration(target.shape[1], self.multi_label_)
             self.coef_, self.intercept_ = self._fit_svms(X, target, pool)
+        return self
+
+    def targets(self, y) -> np.ndarray:
+        """``y`` as a rows x classes boolean matrix in this model's class order."""
+        y = np.asarray(y)
+        if self.multi_label_:
+            return y.astype(bool)
+        return y[:, None] == self.classes_[None, :]
+
+    def calibrate(self, margins: np.ndarray, target: np.ndarray) -> "CalibratedLinearSVC":
+        """Fit the calibration to held-out ``margins`` and their true ``target`` (rows x classes, 0/1)."""
+        self.calibration_ = fit_calibration(margins, target, self.multi_label_)
         return self
 
     def _threads(self) -> int:
@@ -112,18 +131,106 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated probabilities, one column per class."""
-        margins = self.decision_function(X)
-        probs = 1.0 / (1.0 + np.exp(-(margins * self.platt_[:, 0] + self.platt_[:, 1])))
-        if not self.multi_label_:
-            total = probs.sum(axis=1, keepdims=True)
-            probs = np.divide(probs, total, out=np.full_like(probs, 1.0 / probs.shape[1]), where=total > 0)
-        return probs
+        return probabilities(self.decision_function(X), self.calibration_, self.multi_label_)
 
     def predict(self, X):
         probs = self.predict_proba(X)
         if self.multi_label_:
             return (probs >= defaults.THRESHOLD_MULTI).astype(int)
         return self.classes_[probs.argmax(axis=1)]
+
+
+def probabilities(margins: np.ndarray, calibration: dict, multi_label: bool) -> np.ndarray:
+    """Margins to calibrated probabilities.
+
+    Multi-label: each label's own Platt sigmoid (``calibration["platt"]``,
+    one ``(a, b)`` row per label). Single-label: a softmax of the margins
+    scaled by one temperature (Guo et al., 2017), then the top label's
+    probability mapped through a monotone (isotonic) curve fitted on held-out
+    rows, the rest of the mass shared among the other labels in proportion.
+    The most probable label is always the one with the largest margin.
+    """
+    if multi_label:
+        platt = calibration["platt"]
+        return 1.0 / (1.0 + np.exp(-(margins * platt[:, 0] + platt[:, 1])))
+    probs = _softmax(margins * calibration["temperature"])
+    if len(calibration["top_x"]) == 0 or probs.shape[1] < 2:
+        return probs
+    rows = np.arange(len(probs))
+    top = probs.argmax(axis=1)
+    first = probs[rows, top]
+    others = probs.copy()
+    others[rows, top] = 0.0
+    second = others.max(axis=1)
+    share = np.divide(second, 1.0 - first, out=np.zeros_like(second), where=(1.0 - first) > 0)
+    confidence = np.interp(first, calibration["top_x"], calibration["top_y"])
+    confidence = np.clip(confidence, share / (1.0 + share), 1.0)
+    rest = 1.0 - first
+    scale = np.divide(1.0 - confidence, rest, out=np.zeros_like(rest), where=rest > 0)
+    others *= scale[:, None]
+    others[rows, top] = confidence
+    return others
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def default_calibration(n_classes: int, multi_label: bool) -> dict:
+    """The calibration of a model not calibrated yet: unit slopes, no offsets, no top-label curve."""
+    if multi_label:
+        return {"platt": np.tile([1.0, 0.0], (n_classes, 1))}
+    return {"temperature": 1.0, "top_x": np.zeros(0), "top_y": np.zeros(0)}
+
+
+def fit_calibration(margins: np.ndarray, target: np.ndarray, multi_label: bool) -> dict:
+    """Calibration parameters fitted to held-out ``margins`` and the 0/1 ``target`` (rows x classes)."""
+    if multi_label:
+        return {"platt": np.array([_fit_platt(margins[:, k], target[:, k]) for k in range(target.shape[1])])}
+    temperature = _fit_temperature(margins, target)
+    probs = _softmax(margins * temperature)
+    top = probs.argmax(axis=1)
+    correct = target[np.arange(len(target)), top].astype(float)
+    curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip", increasing=True)
+    curve.fit(probs.max(axis=1), correct)
+    return {"temperature": temperature, "top_x": np.asarray(curve.X_thresholds_, dtype=float),
+            "top_y": np.asarray(curve.y_thresholds_, dtype=float)}
+
+
+def _fit_temperature(margins: np.ndarray, target: np.ndarray) -> float:
+    """The temperature minimising the log loss of ``softmax(t * margins)`` on rows with a known class."""
+    known = target.any(axis=1)
+    if not known.any():
+        return 1.0
+    m = margins[known]
+    truth = target[known].argmax(axis=1)
+
+    def loss(log_t: float) -> float:
+        z = m * np.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(z)), truth]))
+
+    found = minimize_scalar(loss, bounds=(-4.0, 6.0), method="bounded", options={"xatol": 1e-4})
+    return float(np.exp(found.x))
+
+
+def cross_fitted_probabilities(margins: np.ndarray, target: np.ndarray, multi_label: bool,
+                               seed: int = 0) -> np.ndarray:
+    """Probabilities for held-out rows whose calibration never saw them.
+
+    The rows are split in two halves; each half is calibrated with parameters
+    fitted on the other half, so scores and calibration errors measured on
+    these rows stay honest.
+    """
+    order = np.random.default_rng(seed).permutation(len(margins))
+    halves = (order[: len(order) // 2], order[len(order) // 2:])
+    probs = np.zeros(margins.shape, dtype=float)
+    for mine, other in (halves, halves[::-1]):
+        probs[mine] = probabilities(margins[mine], fit_calibration(margins[other], target[other], multi_label),
+                                    multi_label)
+    return probs
 
 
 def _nb_ratios(X: sparse.csr_matrix, target: np.ndarray, alpha: float = 1.0) -> np.ndarray:

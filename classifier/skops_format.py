@@ -168,5 +168,16 @@ def dump_outer(header: dict, card: dict, payload: bytes) -> bytes:
     """The bytes of a skops model file: ``header`` (format, version, checksum), the card as JSON, the payload."""
     import skops.io as sio
 
-    outer = {**header, "card_json": json.dumps(card, ensure_ascii=False), "payload": payload}
+    outer = {**header, "card_json": json.dumps(card, ensure_ascii=False, default=_plain), "payload": payload}
     return sio.dumps(outer)
+
+
+def _plain(value):
+    """A JSON value for what the card may hold besides JSON types (NumPy numbers, paths, timestamps)."""
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

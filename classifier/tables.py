@@ -1,9 +1,19 @@
 """Reading and writing tables: CSV, TSV, JSON Lines and Parquet, optionally gzip-compressed.
 
-Text formats are read with every cell as a string (nothing is reinterpreted:
-ids such as ``007`` and dates keep their exact text, empty cells stay empty),
-so a table read and written again is unchanged. ``-`` reads CSV from standard
-input or writes to standard output.
+CSV and TSV cells are read as strings (nothing is reinterpreted: ids such as
+``007`` and dates keep their exact text, empty cells stay empty) and JSON Lines
+values as JSON gives them (numbers exactly, no date guessing), so a table read
+and written again is unchanged. ``-`` reads CSV from standard input or writes
+to standard output.
+
+Reading is strict, and every problem is a :class:`~classifier.errors.TableError`
+naming the file and, where there is one, the line: a row with more or fewer
+fields than the header (extra *empty* fields from a trailing separator are
+dropped), an unbalanced quote, a JSON Lines line that is not one JSON object,
+duplicate column names or keys, bytes that are not valid in the encoding, and
+files that are not text tables at all (gzip without ``.gz``, ZIP/Excel,
+Parquet, UTF-16 without ``--encoding``, binary files: a NUL byte in the first
+line, or a known image/PDF/executable signature). Blank lines are skipped.
 """
 
 from __future__ import annotations
@@ -144,6 +154,10 @@ def _undecodable_line(source, fmt: TableFormat, codec: str) -> int | None:
     return None
 
 
+_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF-", b"\xd0\xcf\x11\xe0", b"\x7fELF")
+"""Starts of common binary files (images, PDF, old Excel, executables) whose first line may hold no NUL byte."""
+
+
 def _refuse_non_text(raw, source, fmt: TableFormat, codec: str) -> None:
     """Stop at once, saying what the file is, when its first bytes show it is not a text table."""
     head = raw.peek(8192)[:8192] if hasattr(raw, "peek") else b""
@@ -159,8 +173,12 @@ def _refuse_non_text(raw, source, fmt: TableFormat, codec: str) -> None:
         raise TableError(f"{name} is a Parquet file, not a {kind} table.", "Name it with a .parquet suffix.")
     if not wide and head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise TableError(f"{name} is UTF-16 text.", "Pass --encoding utf-16.")
-    if not wide and b"\x00" in head:
-        raise TableError(f"{name} looks like a binary file, not a {kind} table.", "Check that you gave the right file.")
+    first_line = head.split(b"\n", 1)[0]
+    if not wide and (b"\x00" in first_line or head.startswith(_BINARY_MAGIC)):
+        hint = "Check that you gave the right file."
+        if head.count(b"\x00") > len(head) // 4:
+            hint = "If it is UTF-16 text, pass --encoding utf-16; otherwise check that you gave the right file."
+        raise TableError(f"{name} looks like a binary file, not a {kind} table.", hint)
 
 
 def _name(source: str | Path) -> str:
@@ -438,11 +456,24 @@ def encode_rows(df: pd.DataFrame, kind: str, *, header: bool) -> str:
     Separate from the writer so that worker processes can encode chunks in parallel.
     """
     if kind in ("csv", "tsv"):
-        return df.to_csv(sep="\t" if kind == "tsv" else ",", index=False, header=header)
+        quoting = csv.QUOTE_ALL if _has_carriage_return(df) else csv.QUOTE_MINIMAL
+        return df.to_csv(sep="\t" if kind == "tsv" else ",", index=False, header=header, quoting=quoting)
     if not len(df):
         return ""
     records = df.astype(object).where(df.notna(), None).to_dict("records")
     return "".join(json.dumps(record, ensure_ascii=False, default=_json_value) + "\n" for record in records)
+
+
+def _has_carriage_return(df: pd.DataFrame) -> bool:
+    """Whether a cell or column name holds ``\\r``, which the csv module leaves unquoted with ``\\n`` line ends
+    (a reader would then split the row there), so such chunks are written with every field quoted."""
+    if any("\r" in str(name) for name in df.columns):
+        return True
+    for _, column in df.items():
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            if column.astype(str).str.contains("\r", regex=False).any():
+                return True
+    return False
 
 
 def _json_value(value):

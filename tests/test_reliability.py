@@ -9,21 +9,18 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
 import classifier
-from classifier import bundle, files, tables
+from classifier import files, tables
 from classifier.errors import ColumnError, InputError, LabelError, ModelError, OutputError, TableError
 from classifier.tables import TableWriter, iter_table, read_table
 
@@ -459,7 +456,7 @@ def test_loading_while_another_process_retrains_sees_old_or_new_never_partial(tm
             assert saver.poll() is None and time.monotonic() < deadline, saver.stderr.read() if saver.poll() else ""
             time.sleep(0.05)
         seen = []
-        until = time.monotonic() + (2 if suffix == ".joblib" else 4)
+        until = time.monotonic() + (1.5 if suffix == ".joblib" else 3)
         while time.monotonic() < until:
             loaded = classifier.load(target)
             seen.append(loaded.card["notes"][0])

@@ -1,0 +1,502 @@
+"""Out-of-core training: fit a model on a labelled table larger than memory.
+
+``classifier train --out-of-core`` (automatic for files above
+``defaults.OUT_OF_CORE_BYTES``) reads the table once in chunks and, for each
+chunk, hashes the texts into word 1-2-gram counts (no vocabulary to hold) and
+scatters the rows at random over ``buckets`` temporary files on disk, so the
+buckets are shuffled samples of the table even when the file is sorted by
+label. It then makes a few passes over the buckets in random order, fitting
+one linear SVM per label with stochastic gradient descent (``partial_fit``) on
+TF-IDF weights, and calibrates the margins into probabilities with Platt
+scaling on a slice of rows kept out of training. Memory is bounded by the
+chunk size (plus the hashed weights), not by the table.
+
+The result is an ordinary :class:`~classifier.bundle.Model`: predict,
+evaluate and info use it like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import pickle
+import tempfile
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import normalize
+
+from . import __version__, defaults
+from .api import Progress, _display_path, _score, quiet_progress
+from .bundle import Model, library_versions
+from .errors import ColumnError, InputError, LabelError
+from .labels import cell_text, find_label_column
+from .tables import STDIO, iter_table, require_column
+
+
+class HashedTfidf(TransformerMixin, BaseEstimator):
+    """TF-IDF weights of hashed word n-grams: a vectoriser with no vocabulary, fitted from document counts.
+
+    ``get_feature_names_out`` names each hash bucket after the most frequent
+    term seen in it while fitting (``hash:<n>`` if none was seen), so the top
+    terms of a label can still be shown.
+    """
+
+    def __init__(self, n_features: int = defaults.OUT_OF_CORE["n_features"], ngram_range=(1, 2),
+                 sublinear_tf: bool = True, lowercase: bool = True):
+        self.n_features = n_features
+        self.ngram_range = ngram_range
+        self.sublinear_tf = sublinear_tf
+        self.lowercase = lowercase
+
+    def hasher(self) -> HashingVectorizer:
+        return HashingVectorizer(n_features=self.n_features, ngram_range=tuple(self.ngram_range),
+                                 lowercase=self.lowercase, alternate_sign=False, norm=None, dtype=np.float32)
+
+    def counts(self, texts) -> sparse.csr_matrix:
+        """Raw term counts per hash bucket (what the buckets on disk hold)."""
+        return self.hasher().transform(texts)
+
+    def fit_counts(self, document_frequency: np.ndarray, n_documents: int, names: dict[int, str]) -> "HashedTfidf":
+        """Set the IDF weights from per-bucket document frequencies, and the bucket names."""
+        self.idf_ = (np.log((1 + n_documents) / (1 + document_frequency)) + 1).astype(np.float32)
+        self.names_ = dict(names)
+        return self
+
+    def fit(self, texts, y=None) -> "HashedTfidf":
+        """Fit the IDF weights and bucket names on ``texts`` held in memory."""
+        texts = list(texts)
+        counts = self.counts(texts)
+        names: Counter = Counter()
+        analyzer = self.hasher().build_analyzer()
+        for text in texts:
+            names.update(analyzer(text))
+        return self.fit_counts(np.bincount(counts.indices, minlength=self.n_features), len(texts),
+                               _bucket_names(names, self))
+
+    def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        """TF-IDF weights, L2-normalised per row, from raw counts."""
+        weights = counts.astype(np.float32, copy=True)
+        if self.sublinear_tf:
+            np.log1p(weights.data, out=weights.data)
+        weights = weights @ sparse.diags(self.idf_)
+        return normalize(weights, copy=False)
+
+    def transform(self, texts) -> sparse.csr_matrix:
+        return self.weigh(self.counts(list(texts)))
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        names = np.array([f"hash:{i}" for i in range(self.n_features)], dtype=object)
+        for index, term in self.names_.items():
+            names[index] = term
+        return names
+
+
+class IncrementalLinearSVC(ClassifierMixin, BaseEstimator):
+    """One linear SVM per label fitted by SGD in mini-batches, with Platt-calibrated probabilities.
+
+    Single-label: the label probabilities are normalised to sum to one;
+    multi-label: each stands alone. ``coef_`` holds one row of weights per label.
+    """
+
+    def __init__(self, alpha: float = defaults.OUT_OF_CORE["alpha"], multi_label: bool = False,
+                 random_state: int = 0):
+        self.alpha = alpha
+        self.multi_label = multi_label
+        self.random_state = random_state
+
+    def fit(self, X, target: np.ndarray, classes=None) -> "IncrementalLinearSVC":
+        """Fit from scratch on ``X`` and the 0/1 ``target`` matrix in one pass (uncalibrated)."""
+        self.start(classes if classes is not None else range(target.shape[1]))
+        return self.partial_fit(X, target)
+
+    def start(self, classes) -> "IncrementalLinearSVC":
+        self.classes_ = np.asarray(classes, dtype=object)
+        self.estimators_ = [SGDClassifier(loss="hinge", alpha=self.alpha, average=True,
+                                          random_state=self.random_state + k) for k in range(len(classes))]
+        self.platt_ = np.tile([1.0, 0.0], (len(classes), 1))
+        return self
+
+    def partial_fit(self, X, target: np.ndarray) -> "IncrementalLinearSVC":
+        """One SGD pass over ``X`` for every label; ``target`` is the 0/1 matrix (rows, labels)."""
+        for k, estimator in enumerate(self.estimators_):
+            estimator.partial_fit(X, target[:, k], classes=np.array([0, 1]))
+        self.coef_ = np.vstack([e.coef_[0] for e in self.estimators_]).astype(np.float32)
+        self.intercept_ = np.array([e.intercept_[0] for e in self.estimators_])
+        return self
+
+    def calibrate(self, margins: np.ndarray, target: np.ndarray) -> "IncrementalLinearSVC":
+        """Fit Platt scaling on margins of rows the SVMs were not trained on.
+
+        Multi-label: one scaling per label. Single-label: one scaling shared by
+        every label, fitted on all their margins, so the most probable label is
+        always the one with the largest margin (per-label scalings fitted on few
+        rows would reorder them and cost accuracy).
+        """
+        if not self.multi_label:
+            positive = target.reshape(-1).astype(bool)
+            if positive.all() or not positive.any():
+                return self
+            lr = LogisticRegression(C=1e4).fit(margins.reshape(-1, 1), positive)
+            self.platt_ = np.tile([float(lr.coef_[0, 0]), float(lr.intercept_[0])], (target.shape[1], 1))
+            return self
+        platt = []
+        for k in range(target.shape[1]):
+            positive = target[:, k].astype(bool)
+            if positive.all() or not positive.any():
+                platt.append((0.0, 20.0 if positive.all() else -20.0))
+                continue
+            lr = LogisticRegression(C=1e4).fit(margins[:, k:k + 1], positive)
+            platt.append((float(lr.coef_[0, 0]), float(lr.intercept_[0])))
+        self.platt_ = np.array(platt)
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        return np.asarray(X @ self.coef_.T) + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        margins = self.decision_function(X)
+        probs = 1.0 / (1.0 + np.exp(-(margins * self.platt_[:, 0] + self.platt_[:, 1])))
+        if not self.multi_label:
+            total = probs.sum(axis=1, keepdims=True)
+            probs = np.divide(probs, total, out=np.full_like(probs, 1.0 / probs.shape[1]), where=total > 0)
+        return probs
+
+    def predict(self, X):
+        probs = self.predict_proba(X)
+        if self.multi_label:
+            return (probs >= defaults.THRESHOLD_MULTI).astype(int)
+        return self.classes_[probs.argmax(axis=1)]
+
+
+class _Buckets:
+    """Temporary files that rows are scattered over; each holds pickled ``(counts, label_cells)`` pieces."""
+
+    def __init__(self, folder: Path, count: int):
+        self.paths = [folder / f"bucket-{i:04d}.pkl" for i in range(count)]
+        self.rows = [0] * count
+        self._handles = [open(p, "wb") for p in self.paths]
+
+    def add(self, index: int, piece) -> None:
+        pickle.dump(piece, self._handles[index], protocol=pickle.HIGHEST_PROTOCOL)
+
+    def close(self) -> None:
+        for handle in self._handles:
+            handle.close()
+
+    def read(self, index: int):
+        pieces = []
+        with open(self.paths[index], "rb") as handle:
+            while True:
+                try:
+                    pieces.append(pickle.load(handle))
+                except EOFError:
+                    break
+        return pieces
+
+
+def _expected_rows(source, first: pd.DataFrame) -> int | None:
+    """Rows the file probably holds, from its size and the bytes the first chunk took."""
+    position = first.attrs.get("position")
+    if str(source) == STDIO or not position or not len(first):
+        return None
+    return int(Path(source).stat().st_size / position * len(first))
+
+
+def _sha256(source) -> str:
+    digest = hashlib.sha256()
+    with open(source, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def train(
+    data: str | Path,
+    *,
+    text_col: str = defaults.TEXT_COL,
+    label_col: str | None = None,
+    label_sep: str = defaults.LABEL_SEP,
+    multi_label: bool | None = None,
+    test: str | Path | None = None,
+    test_size: float | None = None,
+    seed: int = defaults.SEED,
+    encoding: str | None = None,
+    chunk_size: int = defaults.OUT_OF_CORE["chunk_size"],
+    passes: int = defaults.OUT_OF_CORE["passes"],
+    params: dict | None = None,
+    progress: Progress = quiet_progress,
+) -> Model:
+    """Train a model on ``data`` out of core (see the module docstring); return it with its card.
+
+    Held-out rows are ``test`` (a labelled table, read in chunks) or a random
+    ``test_size`` slice of ``data`` (default 0.2, at most
+    ``OUT_OF_CORE["max_holdout"]`` rows). The saved model is the one scored:
+    it is not refitted on the held-out rows (``test_size=0`` trains on all).
+    """
+    settings = {**defaults.OUT_OF_CORE, **(params or {}), "chunk_size": chunk_size, "passes": passes}
+    if test is not None and test_size is not None:
+        raise InputError("--test and --test-size cannot be used together.",
+                         "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
+    test_size = defaults.TEST_SIZE if test_size is None else test_size
+    if not 0 <= test_size < 1:
+        raise InputError(f"--test-size must be at least 0 and below 1, not {test_size}.", "Use a fraction such as 0.2.")
+    if chunk_size < 1 or passes < 1:
+        raise InputError("--chunk-size and the number of passes must be 1 or more.", "Use the defaults.")
+    if not label_sep:
+        raise InputError("The label separator is empty.", "Pass --label-sep with a character such as '|'.")
+    rng = np.random.default_rng(seed)
+    features = HashedTfidf(n_features=settings["n_features"], ngram_range=tuple(settings["ngram_range"]))
+    name = "standard input" if str(data) == STDIO else str(data)
+    with tempfile.TemporaryDirectory(prefix="classifier-outofcore-") as scratch:
+        spill = _spill(data, name, features, rng, Path(scratch), text_col=text_col, label_col=label_col,
+                       label_sep=label_sep, multi_label=multi_label, test_size=0 if test is not None else test_size,
+                       settings=settings, encoding=encoding, progress=progress)
+        features.fit_counts(spill["df"], spill["documents"], spill["names"])
+        spec_multi, labels = spill["multi_label"], spill["labels"]
+        if spec_multi and not labels:
+            raise LabelError(f"No row of {name} has a label in column {spill['label_col']!r}.",
+                             f"Label some rows, joining several labels with {label_sep!r}.")
+        if not spec_multi and len(labels) < 2:
+            raise LabelError(f"{name} has only one class ({labels[0]!r}); a classifier needs two or more."
+                             if labels else f"{name} has no rows with both a text and a label.",
+                             "Add rows of other classes, or check --label-col.")
+        estimator = IncrementalLinearSVC(alpha=settings["alpha"], multi_label=spec_multi, random_state=seed)
+        estimator.start(labels)
+        target_of = _targeter(labels, spec_multi, label_sep)
+        buckets: _Buckets = spill["buckets"]
+        for epoch in range(passes):
+            order = rng.permutation(len(buckets.paths))
+            for done, index in enumerate(order, 1):
+                X, target = _bucket_matrix(buckets, index, features, target_of, spec_multi, rng)
+                if X is not None:
+                    estimator.partial_fit(X, target)
+                progress(f"Training, pass {epoch + 1} of {passes}", done, len(order))
+        if not hasattr(estimator, "coef_"):
+            raise LabelError(f"{name} has no rows to train on after holding some out.", "Add rows.")
+        calib_rows = spill["calibration"].read(0)
+        if calib_rows:
+            X = sparse.vstack([p[0] for p in calib_rows]).tocsr()
+            target = np.vstack([target_of(p[1]) for p in calib_rows])
+            keep = target.any(axis=1) if not spec_multi else np.ones(len(target), bool)
+            estimator.calibrate(estimator.decision_function(features.weigh(X[keep])), target[keep])
+        pipeline = Pipeline([("features", features), ("model", estimator)])
+        model = Model(pipeline, {"labels": [str(label) for label in labels],
+                                 "task": "multi_label" if spec_multi else "single_label", "label_sep": label_sep})
+        progress("Scoring the held-out rows")
+        metrics, holdout = None, {"source": "none"}
+        if test is not None:
+            from .api import read_labelled
+
+            held = read_labelled(test, text_col=text_col, label_col=spill["label_col"], label_sep=label_sep,
+                                 multi_label=spec_multi, encoding=encoding)
+            metrics = _score(model, held.texts, held.labels, spec_multi)
+            holdout = {"source": "file", "path": str(test), "rows": len(held.texts), "sha256": held.sha256}
+        elif spill["holdout_texts"]:
+            gold = [_gold(cell, spec_multi, label_sep) for cell in spill["holdout_labels"]]
+            pairs = [(t, g) for t, g in zip(spill["holdout_texts"], gold) if spec_multi or g]
+            metrics = _score(model, [t for t, _ in pairs], [g for _, g in pairs], spec_multi)
+            holdout = {"source": "split", "test_size": test_size, "seed": seed, "stratified": False,
+                       "rows_test": len(pairs), "rows_train": spill["train_rows"], "refit_on_all_rows": False}
+    notes = ["Trained out of core: hashed word 1-2-grams, linear SVMs fitted by SGD over "
+             f"{passes} passes, Platt-calibrated on {sum(len(p[1]) for p in calib_rows):,} rows kept out of training."]
+    if holdout["source"] == "split":
+        notes.append("The held-out rows are a random (unstratified) slice; the saved model was not refitted on them.")
+    card = {
+        "classifier_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "task": model.card["task"],
+        "labels": model.card["labels"],
+        "label_counts": spill["label_counts"],
+        "text_col": text_col,
+        "label_col": spill["label_col"],
+        "label_sep": label_sep,
+        "training_data": {
+            "path": _display_path(data),
+            "rows_read": spill["rows_read"],
+            "rows_used": spill["train_rows"],
+            "rows_skipped": spill["skipped"],
+            "sha256": spill["sha256"],
+        },
+        "params": {
+            "features": {"hashing": True, "n_features": features.n_features,
+                         "ngram_range": list(features.ngram_range), "sublinear_tf": True, "lowercase": True},
+            "model": {"out_of_core": True, "alpha": settings["alpha"], "passes": passes,
+                      "chunk_size": chunk_size, "buckets": len(spill["buckets"].paths)},
+            "seed": seed,
+        },
+        "holdout": holdout,
+        "metrics": metrics,
+        "notes": notes,
+        "library_versions": library_versions(),
+    }
+    return Model(pipeline=pipeline, card=card)
+
+
+def _gold(cell: str, multi_label: bool, sep: str):
+    if multi_label:
+        return tuple(sorted({p.strip() for p in cell.split(sep)} - {""})) if cell else ()
+    return cell
+
+
+def _targeter(labels: list[str], multi_label: bool, sep: str):
+    """A function turning label cells into the 0/1 target matrix (rows, labels)."""
+    index = {label: i for i, label in enumerate(labels)}
+
+    def target_of(cells) -> np.ndarray:
+        target = np.zeros((len(cells), len(labels)), dtype=np.int8)
+        for row, cell in enumerate(cells):
+            for label in (_gold(cell, True, sep) if multi_label else (cell,)):
+                if label in index:
+                    target[row, index[label]] = 1
+        return target
+
+    return target_of
+
+
+def _bucket_matrix(buckets: _Buckets, index, features: HashedTfidf, target_of, multi_label: bool, rng):
+    """A bucket's rows, shuffled, as TF-IDF weights and targets (single-label: rows without a label dropped)."""
+    pieces = buckets.read(index)
+    if not pieces:
+        return None, None
+    X = sparse.vstack([p[0] for p in pieces]).tocsr()
+    target = np.vstack([target_of(p[1]) for p in pieces])
+    if not multi_label:
+        keep = target.any(axis=1)
+        X, target = X[keep], target[keep]
+    if not X.shape[0]:
+        return None, None
+    order = rng.permutation(X.shape[0])
+    return features.weigh(X[order]), target[order]
+
+
+def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col, label_col, label_sep, multi_label,
+           test_size, settings, encoding, progress) -> dict:
+    """Read ``source`` once: hash each chunk, count document frequencies, scatter rows over buckets."""
+    chunks = iter_table(source, chunk_size=settings["chunk_size"], encoding=encoding)
+    first = next(chunks)
+    if len(first) == 0:
+        raise LabelError(f"{name} has a header but no rows.", "Add labelled rows to the table.")
+    require_column(first, text_col, "--text-col", source)
+    column = find_label_column(first, label_col, name)
+    if column == text_col:
+        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass --text-col or --label-col.")
+    expected = _expected_rows(source, first)
+    bucket_count = max(1, math.ceil((expected or len(first)) * (1 - test_size) / settings["chunk_size"]))
+    holdout_share = test_size
+    if expected and test_size:
+        holdout_share = min(test_size, settings["max_holdout"] / expected)
+    calib_share = settings["calibration"]
+    if expected:
+        calib_share = min(calib_share, settings["max_calibration"] / max(1, expected * (1 - test_size)))
+    buckets = _Buckets(scratch, bucket_count)
+    (scratch / "calibration").mkdir()
+    calibration = _Buckets(scratch / "calibration", 1)
+    df_counts = np.zeros(features.n_features, dtype=np.int64)
+    name_counts: Counter = Counter()
+    analyzer = features.hasher().build_analyzer()
+    singles: Counter = Counter()
+    multis: Counter = Counter()
+    has_sep = column == "labels"
+    holdout_texts, holdout_labels = [], []
+    rows_read = empty_text = no_label = train_rows = documents = named_rows = 0
+    total = None if str(source) == STDIO else Path(source).stat().st_size
+
+    def chain():
+        yield first
+        yield from chunks
+
+    for chunk in chain():
+        if column not in chunk.columns or text_col not in chunk.columns:
+            raise ColumnError(f"A chunk of {name} lacks the {text_col!r} or {column!r} column.",
+                              "Give every row both columns.")
+        rows_read += len(chunk)
+        texts = cell_text(chunk[text_col])
+        label_cells = cell_text(chunk[column])
+        has_text = (texts != "").to_numpy()
+        empty_text += int((~has_text).sum())
+        no_label += int((has_text & (label_cells == "").to_numpy()).sum())
+        texts = chunk[text_col][has_text].map(str).tolist()
+        cells = label_cells[has_text].tolist()
+        if not texts:
+            continue
+        has_sep = has_sep or any(label_sep in c for c in cells)
+        singles.update(c for c in cells if c)
+        multis.update(part for c in cells for part in _gold(c, True, label_sep))
+        roll = rng.random(len(texts))
+        held = roll < holdout_share
+        for i in np.flatnonzero(held):
+            holdout_texts.append(texts[i])
+            holdout_labels.append(cells[i])
+        train_idx = np.flatnonzero(~held)
+        if not len(train_idx):
+            continue
+        counts = features.counts([texts[i] for i in train_idx])
+        df_counts += np.bincount(counts.indices, minlength=features.n_features)
+        documents += counts.shape[0]
+        for i in train_idx[: max(0, settings["name_sample_rows"] - named_rows)]:
+            name_counts.update(analyzer(texts[i]))
+            named_rows += 1
+        train_cells = [cells[i] for i in train_idx]
+        to_calibration = rng.random(len(train_idx)) < calib_share
+        target = rng.integers(0, bucket_count, len(train_idx))
+        if to_calibration.any():
+            rows = np.flatnonzero(to_calibration)
+            calibration.add(0, (counts[rows], [train_cells[i] for i in rows]))
+        for b in np.unique(target[~to_calibration]):
+            rows = np.flatnonzero((target == b) & ~to_calibration)
+            buckets.add(int(b), (counts[rows], [train_cells[i] for i in rows]))
+            buckets.rows[int(b)] += len(rows)
+            train_rows += len(rows)
+        progress("Reading and hashing the training data", rows_read, None,
+                 work_done=chunk.attrs.get("position"), work_total=total)
+    buckets.close()
+    calibration.close()
+    multi = has_sep if multi_label is None else multi_label
+    labels = sorted(multis) if multi else sorted(singles)
+    counts_out = ({k: multis[k] for k in sorted(multis)} if multi else {k: singles[k] for k in sorted(singles)})
+    return {
+        "buckets": buckets, "calibration": calibration, "df": df_counts, "documents": max(1, documents),
+        "names": _bucket_names(name_counts, features), "multi_label": multi, "labels": labels,
+        "label_counts": counts_out, "label_col": column, "holdout_texts": holdout_texts,
+        "holdout_labels": holdout_labels, "rows_read": rows_read, "train_rows": train_rows,
+        "skipped": {"empty_text": empty_text, **({} if multi else {"missing_label": no_label})},
+        "sha256": "" if str(source) == STDIO else _sha256(source),
+    }
+
+
+def _bucket_names(term_counts: Counter, features: HashedTfidf) -> dict[int, str]:
+    """The most frequent sampled term of each hash bucket."""
+    if not term_counts:
+        return {}
+    terms = [t for t, _ in term_counts.most_common()]
+    hasher = FeatureHasher(n_features=features.n_features, input_type="string", alternate_sign=False)
+    buckets = hasher.transform([[t] for t in terms]).indices
+    names: dict[int, str] = {}
+    for term, bucket in zip(terms, buckets):
+        names.setdefault(int(bucket), term)
+    return names
+
+
+def use_out_of_core(data, out_of_core: bool | None) -> bool:
+    """Whether to train out of core: as asked, else when ``data`` is a file above ``OUT_OF_CORE_BYTES``."""
+    if out_of_core is not None:
+        return out_of_core
+    if data is None or str(data) == STDIO:
+        return False
+    try:
+        return Path(data).stat().st_size > defaults.OUT_OF_CORE_BYTES
+    except OSError:
+        return False
+
+
+__all__ = ["HashedTfidf", "IncrementalLinearSVC", "train", "use_out_of_core"]
