@@ -242,6 +242,7 @@ def train(
     features: dict | None = None,
     model_params: dict | None = None,
     encoding: str | None = None,
+    out_of_core: bool | None = None,
     progress: Progress = quiet_progress,
 ) -> Model:
     """Train a model on ``data`` (default: the embedded dataset) and measure it on held-out rows.
@@ -250,7 +251,21 @@ def train(
     ``test_size`` slice of ``data`` (default 0.2; ``0``: no held-out score). With
     a slice and ``refit``, the returned model is refitted on every row after
     the held-out score is taken. The result's ``card`` holds the metrics.
+
+    ``out_of_core`` (default: for files above ``defaults.OUT_OF_CORE_BYTES``)
+    trains in bounded memory instead: see :func:`classifier.outofcore.train`.
     """
+    from .outofcore import use_out_of_core
+
+    if use_out_of_core(data, out_of_core):
+        from . import outofcore
+
+        if features or model_params:
+            raise InputError("Out-of-core training has its own features and model settings.",
+                             "Drop the feature and model options, or train in memory.")
+        return outofcore.train(data if data is not None else default_dataset(), text_col=text_col,
+                               label_col=label_col, label_sep=label_sep, multi_label=multi_label, test=test,
+                               test_size=test_size, seed=seed, encoding=encoding, progress=progress)
     if test is not None and test_size is not None:
         raise InputError("--test and --test-size cannot be used together.",
                          "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
@@ -401,12 +416,21 @@ def _score(model: Model, texts: list[str], gold: list, multi_label: bool, thresh
 
 
 def save(model: Model, path: str | Path = defaults.MODEL_PATH) -> Path:
-    """Save ``model`` to ``path`` (atomically: an existing file is replaced only when the new one is complete)."""
+    """Save ``model`` to ``path`` (atomically: an existing file is replaced only when the new one is complete).
+
+    A ``.skops`` path is written in the skops format, which loads without running code from the file;
+    any other suffix in the joblib format, a pickle.
+    """
     return _save(model, path)
 
 
 def load(path: str | Path = defaults.MODEL_PATH) -> Model:
-    """Load a model saved with :func:`save`."""
+    """Load a model saved with :func:`save`.
+
+    A skops file is loaded trusting only the types this project writes (any other type: a
+    :class:`~classifier.errors.ModelError` listing them). A joblib file is a pickle: loading one can
+    run arbitrary code, so only load joblib files you trust.
+    """
     return _load(path)
 
 
@@ -420,13 +444,14 @@ def predict(
     texts = [("" if t is None else str(t)) for t in texts]
     _check_decision(top_k, threshold)
     keep = [i for i, t in enumerate(texts) if t.strip()]
-    results = [{"text": t, "labels": [], "scores": []} for t in texts]
+    labels: list = [[] for _ in texts]
+    scores: list = [[] for _ in texts]
     if keep:
-        probs = model.predict_proba([texts[i] for i in keep])
-        labels, scores = decide(probs, model.labels, model.multi_label, top_k=top_k, threshold=threshold)
-        for i, lab, sc in zip(keep, labels, scores):
-            results[i]["labels"], results[i]["scores"] = lab, sc
-    return results
+        probs = model.predict_proba(texts if len(keep) == len(texts) else [texts[i] for i in keep])
+        found, values = decide(probs, model.labels, model.multi_label, top_k=top_k, threshold=threshold)
+        for i, lab, sc in zip(keep, found, values):
+            labels[i], scores[i] = lab, sc
+    return [{"text": t, "labels": lab, "scores": sc} for t, lab, sc in zip(texts, labels, scores)]
 
 
 def _check_decision(top_k, threshold) -> None:

@@ -14,10 +14,11 @@ table). The checks:
   minus the out-of-fold probability of the label the row was given.
   Multi-label, each label is judged on its own (present or absent), after a
   second, cheap cross-validated step that re-estimates each label's
-  probability from the text model's scores *and* the row's other given
-  labels, so that label sets that never occur together (a label without the
-  label it implies) stand out; a row's ``error_score`` is that of its least
-  likely label value.
+  probability from the text model's out-of-fold scores for every label (so
+  one label's score can inform another's, as when one label implies
+  another); a row's ``error_score`` is that of its least likely label value.
+  (The row's other *given* labels are deliberately not used: when several
+  labels of a row are wrong together they would vouch for each other.)
 - **Exact duplicates**: the same text after case folding and collapsing
   white space. **Near duplicates**: texts whose sets of word
   ``shingle_words``-grams have a Jaccard similarity of at least
@@ -518,7 +519,7 @@ def _label_errors(table: _Table, *, folds, seed, features, model_params, progres
             for label in table.labels[i]:
                 y[r, index[label]] = 1
         probs, known = _out_of_fold(texts, y, folds, seed, features, model_params, table.source, progress)
-        probs = _with_label_context(probs, y, known, seed)
+        probs = _recalibrated(probs, y, known, seed)
         _judge_multi(probs, y, known, labels, usable, result)
     else:
         y = np.array([table.labels[i] for i in usable], dtype=object)
@@ -595,15 +596,14 @@ def _judge_single(probs, y, known, labels, usable, result: _LabelErrors) -> None
             result.suggested_score[i] = probs[r, suggestion[r]]
 
 
-def _with_label_context(probs, y, known, seed) -> np.ndarray:
-    """Re-estimate each label's probability from the text model's scores and the row's other given labels.
+def _recalibrated(probs, y, known, seed) -> np.ndarray:
+    """Re-estimate each label's probability from the text model's out-of-fold scores for every label.
 
-    For each label, a logistic regression on the out-of-fold log-odds of
-    every label, the row's other given labels, and their products with the
-    label's own log-odds, itself cross-validated so no row judges itself. It
-    learns how labels go together (one implying another, two excluding each
-    other). Labels too rare to cross-validate keep the text model's
-    probability.
+    For each label, a logistic regression on the out-of-fold log-odds of all
+    labels, itself cross-validated so no row judges itself. It corrects each
+    label's calibration on this table and lets the scores of related labels
+    count (one implying another, two excluding each other). Labels too rare
+    to cross-validate keep the text model's probability.
     """
     clipped = np.clip(probs, 1e-4, 1 - 1e-4)
     logits = np.log(clipped / (1 - clipped))
@@ -614,8 +614,7 @@ def _with_label_context(probs, y, known, seed) -> np.ndarray:
         folds = min(_STACK_FOLDS, int(target.sum()), int((1 - target).sum()))
         if folds < 2:
             continue
-        others = np.delete(y[rows], k, axis=1)
-        x = np.hstack([logits[rows], others, logits[rows][:, [k]] * others])
+        x = logits[rows]
         estimate = np.zeros(int(rows.sum()))
         for train, held in StratifiedKFold(folds, shuffle=True, random_state=seed).split(x, target):
             fit = LogisticRegression(C=1.0, max_iter=1000).fit(x[train], target[train])

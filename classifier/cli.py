@@ -202,6 +202,10 @@ def train(
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the split and the model.")] = defaults.SEED,
     refit: Annotated[bool, typer.Option("--refit/--no-refit", help="After scoring the held-out slice, refit "
                                         "the saved model on all rows.")] = defaults.REFIT,
+    out_of_core: Annotated[bool | None, typer.Option("--out-of-core/--in-memory", help="Train in bounded memory "
+                                                     "(hashed features, SGD over chunks). Default: out of core "
+                                                     f"for a DATA file above {defaults.OUT_OF_CORE_BYTES // 2**20} "
+                                                     "MiB, else in memory.", show_default=False)] = None,
     encoding: EncodingOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -209,13 +213,15 @@ def train(
     """Train a model and report held-out metrics.
 
     Example: classifier train news.csv --label-col topic --model models/topics.joblib
+
+    Example: classifier train archive.csv.gz --out-of-core --model models/archive.joblib
     """
     with _user_errors():
         check_writable(model)
         with _progress(quiet) as progress:
             trained = api.train(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
                                 multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,
-                                encoding=encoding, progress=progress)
+                                encoding=encoding, out_of_core=out_of_core, progress=progress)
             progress("Saving the model")
             path = api.save(trained, model)
     card = trained.card
@@ -263,11 +269,11 @@ def predict(
                                                    "this folder (instead of one combined --output).",
                                                    show_default=False)] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes scoring a table "
-                                             "[default: one per core].", show_default=False)] = defaults.JOBS,
+                                             "(default: one per core).", show_default=False)] = defaults.JOBS,
     engine: Annotated[str, typer.Option("--engine", help="local (this machine) or dask (a Dask cluster; needs "
-                                        "pip install 'classifier[dask]' and --output-dir).")] = "local",
+                                        "the dask extra installed, and --output-dir).")] = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. "
-                                                  "tcp://10.0.0.5:8786 [default: a local cluster].",
+                                                  "tcp://10.0.0.5:8786 (default: start a local cluster).",
                                                   show_default=False)] = None,
     encoding: EncodingOpt = None,
     as_json: JsonOpt = False,

@@ -45,7 +45,7 @@ DASK_CONNECT_TIMEOUT = "10s"
 OUT_OF_CORE_BYTES = 500 * 1024**2
 """``train`` switches to out-of-core training for a training file larger than this (500 MiB)."""
 OUT_OF_CORE = {
-    "n_features": 2**20,
+    "n_features": 2**19,
     "ngram_range": (1, 2),
     "alpha": 5e-5,
     "passes": 10,
@@ -95,7 +95,7 @@ AUDIT_SHOW = 10
 
 FEATURES = {
     "word_ngrams": (1, 2),
-    "char_ngrams": None,
+    "char_ngrams": "auto",
     "prefix": None,
     "min_df": 2,
     "max_df": 1.0,
@@ -106,6 +106,14 @@ FEATURES = {
 tables smaller than ``SMALL_TABLE``."""
 
 SMALL_TABLE = 200
+
+SHORT_TEXT_WORDS = 100
+SHORT_TEXT_CHAR_NGRAMS = (4, 4)
+"""``char_ngrams="auto"``: texts whose median length is at most ``SHORT_TEXT_WORDS`` words
+(headlines, titles, snippets) also get character 4-grams within words. In 3-fold
+cross-validation on training data they raised micro-F1 on the embedded dataset from 0.835 to
+0.859 and accuracy on US Congress bill titles from 0.776 to 0.797; on long documents they
+cost several times the training time and did not raise held-out scores."""
 
 MODEL = {
     "C": 0.5,

@@ -23,6 +23,8 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 
+from . import defaults
+
 _P = np.uint64(0x100000001B3)  # an odd multiplier, so it has an inverse modulo 2**64
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -86,15 +88,35 @@ class _Powers:
 _POWERS = _Powers()
 
 
-def _span_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Polynomial hashes of ``codes[starts[i]:ends[i]]`` for every i, independent of position."""
-    up, down = _POWERS.get(len(codes) + 1)
+def _prefix_hashes(codes: np.ndarray) -> np.ndarray:
+    """Prefix sums of ``codes[j] * P**j`` (mod 2**64), from which any span's hash follows in O(1)."""
+    up, _ = _POWERS.get(len(codes) + 1)
+    prefix = np.empty(len(codes) + 1, dtype=np.uint64)
+    prefix[0] = 0
     with np.errstate(over="ignore"):
-        prefix = np.empty(len(codes) + 1, dtype=np.uint64)
-        prefix[0] = 0
         np.cumsum(codes.astype(np.uint64) * up[: len(codes)], out=prefix[1:])
+    return prefix
+
+
+def _spans(prefix: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Hashes of the spans ``[starts[i], ends[i])`` of the sequence behind ``prefix``, independent of position."""
+    _, down = _POWERS.get(len(prefix))
+    with np.errstate(over="ignore"):
         h = (prefix[ends] - prefix[starts]) * down[starts]
         return _mix(h + (ends - starts).astype(np.uint64) * _PAIR)
+
+
+def _span_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Polynomial hashes of ``codes[starts[i]:ends[i]]`` for every i, independent of position."""
+    return _spans(_prefix_hashes(codes), starts, ends)
+
+
+def _ranges(first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ``range(first[i], first[i] + counts[i])``, and the ``i`` each value came from."""
+    counts = np.maximum(counts, 0)
+    owner = np.repeat(np.arange(len(first)), counts)
+    offsets = np.cumsum(counts) - counts
+    return first[owner] + (np.arange(int(counts.sum())) - offsets[owner]), owner
 
 
 def _encode(texts: list[str], lowercase: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +144,9 @@ class _Batch:
         self.spans = spans  # (n, 4): start/end of the first and last token, for naming features
 
 
-def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset: int, prefix: int | None = None) -> _Batch:
+def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset: int, prefix: int | None = None,
+            need_spans: bool = True) -> _Batch:
+    """Every n-gram occurrence of a batch of texts: document index, hash and (to name features) position."""
     codes, doc_starts = _encode(texts, lowercase)
     word = _is_word(codes)
     edge = np.diff(np.concatenate([[False], word, [False]]).astype(np.int8))
@@ -131,7 +155,8 @@ def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset:
     keep = (t_end - t_start) >= 2
     t_start, t_end = t_start[keep], t_end[keep]
     t_doc = np.searchsorted(doc_starts, t_start, side="right") - 1
-    t_hash = _span_hashes(codes, t_start, t_end)
+    code_prefix = _prefix_hashes(codes)
+    t_hash = _spans(code_prefix, t_start, t_end)
 
     docs, hashes, spans = [], [], []
     lo, hi = word_ngrams if word_ngrams else (0, -1)
@@ -139,7 +164,8 @@ def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset:
         if n == 1:
             docs.append(t_doc)
             hashes.append(t_hash)
-            spans.append(np.stack([t_start, t_end, t_start, t_end], axis=1))
+            if need_spans:
+                spans.append(np.stack([t_start, t_end, t_start, t_end], axis=1))
             continue
         if len(t_hash) < n:
             continue
@@ -150,56 +176,57 @@ def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset:
                 h = _mix(h * _PAIR + t_hash[k: len(t_hash) - n + 1 + k])
         docs.append(t_doc[: len(t_doc) - n + 1][same])
         hashes.append(h[same])
-        first = np.flatnonzero(same)
-        spans.append(np.stack([t_start[first], t_end[first], t_start[first + n - 1], t_end[first + n - 1]], axis=1))
+        if need_spans:
+            first = np.flatnonzero(same)
+            spans.append(np.stack([t_start[first], t_end[first], t_start[first + n - 1], t_end[first + n - 1]],
+                                  axis=1))
     if prefix:
         long = np.flatnonzero(t_end - t_start > prefix)
         cut = t_start[long] + prefix
         with np.errstate(over="ignore"):
             docs.append(t_doc[long])
-            hashes.append(_mix(_span_hashes(codes, t_start[long], cut) ^ _PREFIX_TAG))
-        spans.append(np.stack([t_start[long], cut, t_start[long], np.full(len(long), -1)], axis=1))
+            hashes.append(_mix(_spans(code_prefix, t_start[long], cut) ^ _PREFIX_TAG))
+        if need_spans:
+            spans.append(np.stack([t_start[long], cut, t_start[long], np.full(len(long), -1)], axis=1))
     if char_ngrams:
-        d, h, s = _char_ngrams(codes, t_start, t_end, t_doc, char_ngrams)
+        d, h, sp = _char_ngrams(codes, word, t_start, t_end, t_doc, char_ngrams, need_spans)
         docs.append(d)
         hashes.append(h)
-        spans.append(s)
+        spans.append(sp)
     if not hashes:
         empty = np.zeros(0, dtype=np.int64)
         return _Batch(empty, empty.astype(np.uint64), np.zeros((0, 4), dtype=np.int64))
-    return _Batch(np.concatenate(docs) + offset, np.concatenate(hashes), np.concatenate(spans))
+    return _Batch(np.concatenate(docs) + offset, np.concatenate(hashes),
+                  np.concatenate(spans) if need_spans else np.zeros((0, 4), dtype=np.int64))
 
 
-def _char_ngrams(codes, t_start, t_end, t_doc, sizes):
-    """Character n-grams of each token padded with edge markers (fastText-style subwords)."""
+def _char_ngrams(codes, word, t_start, t_end, t_doc, sizes, need_spans: bool):
+    """Character n-grams of each token with its edges marked (fastText-style subwords).
+
+    Every non-word character becomes an edge marker, and a token's n-grams are
+    those of the window from the marker before it to the marker after it,
+    so ``police`` gives ``<pol``, ``poli``, ..., ``ice>`` for 4-grams.
+    """
+    seq = np.concatenate([[_LEFT], np.where(word, codes, _LEFT), [_LEFT]]).astype(np.uint32)
+    prefix = _prefix_hashes(seq)
     length = t_end - t_start
-    padded = length + 2
-    p_end = np.cumsum(padded)
-    p_start = p_end - padded
-    total = int(p_end[-1]) if len(p_end) else 0
-    token_of = np.repeat(np.arange(len(t_start)), padded)
-    pos = np.arange(total) - p_start[token_of]
-    source = t_start[token_of] + pos - 1
-    seq = codes[np.clip(source, 0, max(len(codes) - 1, 0))].astype(np.uint32) if total else np.zeros(0, np.uint32)
-    seq[pos == 0] = _LEFT
-    seq[pos == padded[token_of] - 1] = _RIGHT
     docs, hashes, spans = [], [], []
     lo, hi = sizes
     for n in range(lo, hi + 1):
-        start = np.flatnonzero(pos <= padded[token_of] - n)
+        start, tok = _ranges(t_start, length + 3 - n)
         if not len(start):
             continue
-        h = _span_hashes(seq, start, start + n)
         with np.errstate(over="ignore"):
-            h = _mix(h ^ _CHAR_TAG)
-        tok = token_of[start]
+            hashes.append(_mix(_spans(prefix, start, start + n) ^ _CHAR_TAG))
         docs.append(t_doc[tok])
-        hashes.append(h)
-        spans.append(np.stack([t_start[tok], t_end[tok], -pos[start] - 1, np.full(len(start), n)], axis=1))
+        if need_spans:
+            offset = start - t_start[tok]
+            spans.append(np.stack([t_start[tok], t_end[tok], -offset - 1, np.full(len(start), n)], axis=1))
     if not hashes:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.astype(np.uint64), np.zeros((0, 4), dtype=np.int64)
-    return np.concatenate(docs), np.concatenate(hashes), np.concatenate(spans)
+    return (np.concatenate(docs), np.concatenate(hashes),
+            np.concatenate(spans) if need_spans else np.zeros((0, 4), dtype=np.int64))
 
 
 def _count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int, dtype) -> sparse.csr_matrix:
@@ -253,7 +280,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     """TF-IDF features of word n-grams and (optionally) character n-grams within words.
 
     Parameters follow ``TfidfVectorizer``: ``word_ngrams`` and ``char_ngrams``
-    are ``(min_n, max_n)`` ranges (``None`` turns a kind off); ``min_df`` and
+    are ``(min_n, max_n)`` ranges (``None`` turns a kind off; ``char_ngrams="auto"``
+    adds ``defaults.SHORT_TEXT_CHAR_NGRAMS`` when the median training text has at
+    most ``defaults.SHORT_TEXT_WORDS`` words, and records the choice in
+    ``char_ngrams_``); ``prefix=n`` adds each longer word's first ``n`` letters; ``min_df`` and
     ``max_df`` prune the vocabulary by document frequency (a count, or a
     fraction of documents when a float below 1). Char n-grams are taken from
     each token wrapped in edge markers, like fastText's subwords.
@@ -277,9 +307,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     def fit_transform(self, texts, y=None):
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         n_docs = len(texts)
+        self.char_ngrams_ = self._resolve_char_ngrams(texts)
         docs, hashes, spans, owners, batches = [], [], [], [], []
         for number, (offset, batch) in enumerate(_batches(texts)):
-            grams = _ngrams(batch, self.word_ngrams, self.char_ngrams, self.lowercase, offset, self.prefix)
+            grams = _ngrams(batch, self.word_ngrams, self.char_ngrams_, self.lowercase, offset, self.prefix)
             docs.append(grams.docs)
             hashes.append(grams.hashes)
             spans.append(grams.spans)
@@ -308,11 +339,21 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.__dict__.pop("_index", None)
         return self._weigh(counts)
 
+    def _resolve_char_ngrams(self, texts: list[str]):
+        """``char_ngrams``, with ``"auto"`` resolved from the median length of the training texts."""
+        if self.char_ngrams != "auto":
+            return tuple(self.char_ngrams) if self.char_ngrams is not None else None
+        step = max(1, len(texts) // 5000)
+        lengths = [len(t.split()) for t in texts[::step]]
+        median = float(np.median(lengths)) if lengths else 0.0
+        return defaults.SHORT_TEXT_CHAR_NGRAMS if median <= defaults.SHORT_TEXT_WORDS else None
+
     def transform(self, texts):
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         docs, hashes = [], []
         for offset, batch in _batches(texts):
-            grams = _ngrams(batch, self.word_ngrams, self.char_ngrams, self.lowercase, offset, self.prefix)
+            grams = _ngrams(batch, self.word_ngrams, self.char_ngrams_, self.lowercase, offset, self.prefix,
+                            need_spans=False)
             docs.append(grams.docs)
             hashes.append(grams.hashes)
         all_docs = np.concatenate(docs)

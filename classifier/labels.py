@@ -90,10 +90,16 @@ def decide(
     if top_k is None:
         top_k = len(classes) if multi_label else defaults.TOP_K
     top_k = max(1, min(top_k, len(classes)))
+    if top_k == 1:
+        best = probs.argmax(axis=1)
+        value = probs[np.arange(len(probs)), best]
+        names = np.asarray(classes, dtype=object)[best].tolist()
+        return ([[n] if v >= threshold else [] for n, v in zip(names, value.tolist())],
+                [[v] if v >= threshold else [] for v in value.tolist()])
     order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
     labels, scores = [], []
-    for row, idx in zip(probs, order):
+    for row, idx in zip(probs.tolist(), order.tolist()):
         keep = [i for i in idx if row[i] >= threshold]
         labels.append([classes[i] for i in keep])
-        scores.append([float(row[i]) for i in keep])
+        scores.append([row[i] for i in keep])
     return labels, scores

@@ -134,6 +134,11 @@ class IncrementalLinearSVC(ClassifierMixin, BaseEstimator):
         self.intercept_ = np.array([e.intercept_[0] for e in self.estimators_])
         return self
 
+    def finish(self) -> "IncrementalLinearSVC":
+        """Drop the SGD state (several copies of the weights) once training is over, to keep model files small."""
+        self.estimators_ = []
+        return self
+
     def calibrate(self, margins: np.ndarray, target: np.ndarray) -> "IncrementalLinearSVC":
         """Fit Platt scaling on margins of rows the SVMs were not trained on.
 
@@ -283,6 +288,7 @@ def train(
                 progress(f"Training, pass {epoch + 1} of {passes}", done, len(order))
         if not hasattr(estimator, "coef_"):
             raise LabelError(f"{name} has no rows to train on after holding some out.", "Add rows.")
+        estimator.finish()
         calib_rows = spill["calibration"].read(0)
         if calib_rows:
             X = sparse.vstack([p[0] for p in calib_rows]).tocsr()

@@ -292,7 +292,7 @@ def build_pipeline(n_rows: int, *, features: dict | None = None, model: dict | N
     if n_rows < defaults.SMALL_TABLE and not (features and "min_df" in features):
         feature_params["min_df"] = 1
     for key in ("word_ngrams", "char_ngrams"):
-        if feature_params.get(key) is not None:
+        if feature_params.get(key) not in (None, "auto"):
             feature_params[key] = tuple(feature_params[key])
     model_params = {**defaults.MODEL, **(model or {})}
     return Pipeline([
@@ -308,7 +308,10 @@ def fit_pipeline(pipeline: Pipeline, texts, y) -> Pipeline:
 
 def pipeline_params(pipeline: Pipeline) -> dict:
     """The settings of a pipeline's two steps, as plain JSON-friendly values."""
-    features = pipeline.named_steps["features"].get_params()
+    vectoriser = pipeline.named_steps["features"]
+    features = vectoriser.get_params()
+    if hasattr(vectoriser, "char_ngrams_"):
+        features["char_ngrams"] = vectoriser.char_ngrams_
     model = pipeline.named_steps["model"].get_params()
     return {
         "features": {k: (list(v) if isinstance(v, tuple) else v) for k, v in features.items()

@@ -139,7 +139,7 @@ def _decode_error(source, fmt: TableFormat, encoding: str, codec: str, exc: Unic
 
 def _undecodable_line(source, fmt: TableFormat, codec: str) -> int | None:
     """The number of the first line of a file that ``codec`` cannot decode (``None`` if unknown)."""
-    if str(source) == STDIO or codecs.lookup(codec).name.startswith(("utf-16", "utf-32")):
+    if not _rereadable(source) or codecs.lookup(codec).name.startswith(("utf-16", "utf-32")):
         return None
     decoder = codecs.getincrementaldecoder(codec)()
     try:
@@ -179,6 +179,11 @@ def _refuse_non_text(raw, source, fmt: TableFormat, codec: str) -> None:
         if head.count(b"\x00") > len(head) // 4:
             hint = "If it is UTF-16 text, pass --encoding utf-16; otherwise check that you gave the right file."
         raise TableError(f"{name} looks like a binary file, not a {kind} table.", hint)
+
+
+def _rereadable(source) -> bool:
+    """Whether ``source`` is a regular file (not standard input or a pipe), so it can be read twice."""
+    return str(source) != STDIO and Path(source).is_file()
 
 
 def _name(source: str | Path) -> str:
@@ -261,8 +266,8 @@ def _fit_row(row: list[str], width: int, line: int, source, fmt: TableFormat) ->
     if len(row) > width:
         hint = f"Put quotes around fields that contain a {sep}, or look for an unbalanced quote before that line."
     else:
-        hint = f"Add the missing fields (an empty field still needs its {sep}), or look for a line break inside an " \
-               "unquoted field."
+        hint = (f"Add the missing fields (an empty field still needs its {sep}), or look for a line break inside an "
+                "unquoted field.")
     raise TableError(f"{_name(source)} is not a well-formed {fmt.kind.upper()} table: line {line} has {len(row)} "
                      f"field{'s' if len(row) != 1 else ''}, but the header has {width}.", hint)
 
@@ -355,11 +360,11 @@ def _iter_jsonl(source, fmt: TableFormat, chunk_size, codec) -> Iterator[pd.Data
     """JSON Lines rows with their JSON values kept exactly (no type or date guessing).
 
     Every chunk has the same columns: a file is read twice, first to collect
-    every key; on standard input the first chunk's keys are the columns, and
+    every key; from standard input or a pipe the first chunk's keys are the columns, and
     a later row with a new key stops with an error. A row without a key gets
     a missing value there.
     """
-    columns = None if str(source) == STDIO else _jsonl_keys(source, fmt, codec)
+    columns = _jsonl_keys(source, fmt, codec) if _rereadable(source) else None
     known = set(columns or ())
     raw = _open_binary(source, fmt)
     text = None
@@ -460,8 +465,16 @@ def encode_rows(df: pd.DataFrame, kind: str, *, header: bool) -> str:
         return df.to_csv(sep="\t" if kind == "tsv" else ",", index=False, header=header, quoting=quoting)
     if not len(df):
         return ""
-    records = df.astype(object).where(df.notna(), None).to_dict("records")
-    return "".join(json.dumps(record, ensure_ascii=False, default=_json_value) + "\n" for record in records)
+    columns = [str(name) for name in df.columns]
+    values = []
+    for _, column in df.items():
+        cells = column.tolist()
+        missing = column.isna()
+        if missing.any():
+            cells = [None if gap else cell for cell, gap in zip(cells, missing.tolist())]
+        values.append(cells)
+    encode = json.JSONEncoder(ensure_ascii=False, default=_json_value).encode
+    return "".join([encode(dict(zip(columns, row))) + "\n" for row in zip(*values)])
 
 
 def _has_carriage_return(df: pd.DataFrame) -> bool:
@@ -471,7 +484,11 @@ def _has_carriage_return(df: pd.DataFrame) -> bool:
         return True
     for _, column in df.items():
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            if column.astype(str).str.contains("\r", regex=False).any():
+            try:
+                found = column.str.contains("\r", regex=False, na=False).any()
+            except AttributeError:  # an object column without any string
+                found = column.astype(str).str.contains("\r", regex=False).any()
+            if found:
                 return True
     return False
 
