@@ -10,8 +10,10 @@ table). The checks:
   that saw it). A row is flagged when another label is predicted with at
   least the confidence the model typically has for rows really given that
   label (the per-label threshold is the mean out-of-fold probability of the
-  label over the rows given it). Rows are ranked by ``error_score``: one
-  minus the out-of-fold probability of the label the row was given.
+  label over the rows given it). A row whose out-of-fold prediction differs
+  from its label without that confidence is a *label doubt*. Rows are ranked
+  by ``error_score``: one minus the out-of-fold probability of the label the
+  row was given.
   Multi-label, each label is judged on its own (present or absent), after a
   second, cheap cross-validated step that re-estimates each label's
   probability from the text model's out-of-fold scores for every label (so
@@ -113,7 +115,7 @@ def audit(
 
     Returns ``{"data", "rows_read", "task", "labels", "label_counts",
     "settings", "counts", "rows_flagged", "rows", "model", "output"}``:
-    ``counts`` holds ``label_errors``, ``exact_duplicates`` and
+    ``counts`` holds ``label_errors``, ``label_doubts``, ``exact_duplicates`` and
     ``near_duplicates`` (``{"groups", "rows"}``), ``conflicting_labels``
     (``{"groups", "rows"}``), ``test_overlap`` (``{"rows", "exact", "near",
     "test_rows"}``, or ``None`` without ``test``), ``rare_labels``
@@ -696,8 +698,8 @@ def _rank(table: _Table, dup: _Duplicates, errors: _LabelErrors, with_test: bool
     empty = ~table.has_text
     missing = table.has_text & ~table.has_label
 
-    marks = {"label_error": errors.flagged, "label_doubt": errors.doubted, "conflicting_labels": conflicting, "test_overlap": overlap,
-             "exact_duplicate": exact, "near_duplicate": near, "empty_text": empty, "missing_label": missing,
+    marks = {"label_error": errors.flagged, "label_doubt": errors.doubted, "conflicting_labels": conflicting,
+             "test_overlap": overlap, "exact_duplicate": exact, "near_duplicate": near, "empty_text": empty, "missing_label": missing,
              "short_text": short, "rare_label": has_rare}
     for name in ISSUES:
         for i in np.flatnonzero(marks[name]):

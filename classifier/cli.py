@@ -188,17 +188,17 @@ def train(
     model: ModelOpt = defaults.MODEL_PATH,
     text_col: TextColOpt = defaults.TEXT_COL,
     label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels "
-                                                  "[default: label, else labels].", show_default=False)] = None,
+                                                  "(default: label, else labels).", show_default=False)] = None,
     label_sep: Annotated[str, typer.Option("--label-sep", help="Separator between several labels in a cell.")]
     = defaults.LABEL_SEP,
     multi_label: Annotated[bool | None, typer.Option("--multi-label/--single-label", help="Force the task "
-                                                     "[default: multi-label if a cell holds the separator or "
-                                                     "the column is 'labels'].", show_default=False)] = None,
+                                                     "(default: multi-label if a cell holds the separator or "
+                                                     "the column is 'labels').", show_default=False)] = None,
     test: Annotated[Path | None, typer.Option("--test", help="Labelled table to measure the model on, "
                                               "instead of a held-out slice of DATA.")] = None,
     test_size: Annotated[float | None, typer.Option("--test-size", help="Fraction of DATA held out for metrics "
-                                                    f"[default: {defaults.TEST_SIZE}; 0: train on everything, "
-                                                    "no metrics].", show_default=False)] = None,
+                                                    f"(default: {defaults.TEST_SIZE}; 0: train on everything, "
+                                                    "no metrics).", show_default=False)] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for the split and the model.")] = defaults.SEED,
     refit: Annotated[bool, typer.Option("--refit/--no-refit", help="After scoring the held-out slice, refit "
                                         "the saved model on all rows.")] = defaults.REFIT,
@@ -254,14 +254,14 @@ def predict(
                                         "stdout).")] = "-",
     model: ModelOpt = defaults.MODEL_PATH,
     text_col: TextColOpt = defaults.TEXT_COL,
-    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Labels per text [default: 1; multi-label: "
-                                              "all above the threshold].", show_default=False)] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Labels per text (default: 1; multi-label: "
+                                              "all above the threshold).", show_default=False)] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Lowest probability a label needs "
-                                                    "[default: 0.5 multi-label, 0 single-label].",
+                                                    "(default: 0.5 multi-label, 0 single-label).",
                                                     show_default=False)] = None,
     probs: Annotated[bool, typer.Option("--probs", help="Add a prob_<label> column per label.")] = False,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="Output format: csv, tsv, jsonl or parquet "
-                                            "[default: from the output name; csv on stdout].",
+                                            "(default: from the output name; csv on stdout).",
                                             show_default=False)] = None,
     chunk_size: Annotated[int, typer.Option("--chunk-size", help="Rows read and scored at a time.")]
     = defaults.CHUNK_SIZE,
@@ -333,10 +333,10 @@ def predict(
 def evaluate(
     data: Annotated[str, typer.Argument(help="Labelled table to score the model on.", show_default=False)],
     model: ModelOpt = defaults.MODEL_PATH,
-    text_col: Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: the "
-                                                 "model's].", show_default=False)] = None,
-    label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels [default: "
-                                                  "the model's, else label, else labels].",
+    text_col: Annotated[str | None, typer.Option("--text-col", help="Column holding the text (default: the "
+                                                 "model's).", show_default=False)] = None,
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels (default: "
+                                                  "the model's, else label, else labels).",
                                                   show_default=False)] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Multi-label decision threshold.",
                                                     show_default=False)] = None,
@@ -448,7 +448,7 @@ def explain(
                                                     "predicted ones (repeat for several).",
                                                     show_default=False)] = None,
     threshold: Annotated[float | None, typer.Option("--threshold", "-t", help="Lowest probability a label needs "
-                                                    "[default: 0.5 multi-label, 0 single-label].",
+                                                    "(default: 0.5 multi-label, 0 single-label).",
                                                     show_default=False)] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -535,18 +535,18 @@ def audit(
                                                show_default=False)] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write every row to review, ranked, to this "
                                                "table ('-' for stdout).", show_default=False)] = None,
-    text_col: Annotated[str | None, typer.Option("--text-col", help="Column holding the text [default: text, or "
-                                                 "the model's].", show_default=False)] = None,
-    label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels [default: "
-                                                  "label, else labels].", show_default=False)] = None,
+    text_col: Annotated[str | None, typer.Option("--text-col", help="Column holding the text (default: text, or "
+                                                 "the model's).", show_default=False)] = None,
+    label_col: Annotated[str | None, typer.Option("--label-col", help="Column holding the labels (default: "
+                                                  "label, else labels).", show_default=False)] = None,
     label_sep: Annotated[str | None, typer.Option("--label-sep", help="Separator between several labels in a cell "
-                                                  f"[default: {defaults.LABEL_SEP!r}].", show_default=False)] = None,
+                                                  f"(default: {defaults.LABEL_SEP!r}).", show_default=False)] = None,
     multi_label: Annotated[bool | None, typer.Option("--multi-label/--single-label", help="Force the task "
-                                                     "[default: as train decides it].", show_default=False)] = None,
+                                                     "(default: as train decides it).", show_default=False)] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds for the out-of-fold predictions.")]
     = defaults.AUDIT_FOLDS,
-    seed: Annotated[int | None, typer.Option("--seed", help=f"Random seed of the folds and models [default: "
-                                             f"{defaults.SEED}, or the model's].", show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help=f"Random seed of the folds and models (default: "
+                                             f"{defaults.SEED}, or the model's).", show_default=False)] = None,
     near_duplicate: Annotated[float, typer.Option("--near-duplicate", help="Jaccard similarity of word "
                                                   f"{defaults.AUDIT_SHINGLE_WORDS}-gram sets from which two texts "
                                                   "are near duplicates (0.5 to 1).")] = defaults.AUDIT_NEAR_DUPLICATE,
@@ -557,7 +557,7 @@ def audit(
     top: Annotated[int, typer.Option("--top", help="Rows to review shown on screen (and in --json).")]
     = defaults.AUDIT_SHOW,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="Format of --output: csv, tsv, jsonl or "
-                                            "parquet [default: from its name; csv on stdout].",
+                                            "parquet (default: from its name; csv on stdout).",
                                             show_default=False)] = None,
     encoding: EncodingOpt = None,
     as_json: JsonOpt = False,
