@@ -32,6 +32,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _PAIR = np.uint64(0x9E3779B97F4A7C15)
 _CHAR_TAG = np.uint64(0xD6E8FEB86659FD93)
 _PREFIX_TAG = np.uint64(0xA0761D6478BD642F)
+_KINDS = np.array(["char", "prefix", "word"])
 _LEFT, _RIGHT = 1, 2  # code points marking a word's edges in character n-grams
 _BATCH_CHARS = 2_000_000
 _TOKEN = re.compile(r"\w\w+")
@@ -373,6 +374,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self._spell_names()
         state = dict(self.__dict__)
         state.pop("_index", None)
+        state.pop("_names", None)
         return state
 
     def _spell_names(self) -> None:
@@ -384,7 +386,19 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """
         pending = self.__dict__.pop("_unspelled", None)
         if pending is not None:
-            self.feature_names_, self.feature_kinds_ = _spell(self.lowercase, *pending)
+            names, kinds = _spell(self.lowercase, *pending)
+            self.__dict__["_names"] = names
+            self.feature_names_joined_ = "\x00".join(names.tolist())
+            self.feature_kind_codes_ = np.searchsorted(_KINDS, kinds.astype(str)).astype(np.int8)
+
+    def _name_array(self) -> np.ndarray:
+        """The feature names as an object array (kept as one joined string in the saved model, which
+        pickles and serialises with skops far faster than an array of strings)."""
+        self._spell_names()
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = self.__dict__["_names"] = np.array(self.feature_names_joined_.split("\x00"), dtype=object)
+        return names
 
     def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
         if self.sublinear_tf:
@@ -394,11 +408,10 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return normalize(counts, copy=False)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        self._spell_names()
-        return np.asarray(self.feature_names_, dtype=object)
+        return self._name_array().copy()
 
     def get_feature_kinds_out(self) -> np.ndarray:
-        """Each feature's kind, aligned with ``get_feature_names_out()``: ``word`` (a word n-gram),
-        ``char`` (a character n-gram within a word) or ``prefix`` (a word's first letters)."""
+        """Each feature's kind, aligned with ``get_feature_names_out()``: ``char`` (a character
+        n-gram within a word), ``prefix`` (a word's first letters) or ``word`` (a word n-gram)."""
         self._spell_names()
-        return np.asarray(self.feature_kinds_, dtype=object)
+        return np.asarray(_KINDS, dtype=object)[self.feature_kind_codes_]

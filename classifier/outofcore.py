@@ -31,7 +31,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import LogisticRegression, SGDClassifier
+from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 
@@ -40,6 +40,7 @@ from .api import Progress, _display_path, _score, quiet_progress
 from .bundle import Model, library_versions
 from .errors import ColumnError, InputError, LabelError
 from .labels import cell_text, find_label_column
+from .pipeline import default_calibration, fit_calibration, probabilities
 from .tables import STDIO, iter_table, require_column
 
 
@@ -123,7 +124,7 @@ class IncrementalLinearSVC(ClassifierMixin, BaseEstimator):
         self.classes_ = np.asarray(classes, dtype=object)
         self.estimators_ = [SGDClassifier(loss="hinge", alpha=self.alpha, average=True,
                                           random_state=self.random_state + k) for k in range(len(classes))]
-        self.platt_ = np.tile([1.0, 0.0], (len(classes), 1))
+        self.calibration_ = default_calibration(len(classes), self.multi_label)
         return self
 
     def partial_fit(self, X, target: np.ndarray) -> "IncrementalLinearSVC":
@@ -140,41 +141,16 @@ class IncrementalLinearSVC(ClassifierMixin, BaseEstimator):
         return self
 
     def calibrate(self, margins: np.ndarray, target: np.ndarray) -> "IncrementalLinearSVC":
-        """Fit Platt scaling on margins of rows the SVMs were not trained on.
-
-        Multi-label: one scaling per label. Single-label: one scaling shared by
-        every label, fitted on all their margins, so the most probable label is
-        always the one with the largest margin (per-label scalings fitted on few
-        rows would reorder them and cost accuracy).
-        """
-        if not self.multi_label:
-            positive = target.reshape(-1).astype(bool)
-            if positive.all() or not positive.any():
-                return self
-            lr = LogisticRegression(C=1e4).fit(margins.reshape(-1, 1), positive)
-            self.platt_ = np.tile([float(lr.coef_[0, 0]), float(lr.intercept_[0])], (target.shape[1], 1))
-            return self
-        platt = []
-        for k in range(target.shape[1]):
-            positive = target[:, k].astype(bool)
-            if positive.all() or not positive.any():
-                platt.append((0.0, 20.0 if positive.all() else -20.0))
-                continue
-            lr = LogisticRegression(C=1e4).fit(margins[:, k:k + 1], positive)
-            platt.append((float(lr.coef_[0, 0]), float(lr.intercept_[0])))
-        self.platt_ = np.array(platt)
+        """Fit the calibration on margins of rows the SVMs were not trained on (the same calibration
+        as the in-memory model: see :func:`classifier.pipeline.probabilities`)."""
+        self.calibration_ = fit_calibration(margins, target, self.multi_label)
         return self
 
     def decision_function(self, X) -> np.ndarray:
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:
-        margins = self.decision_function(X)
-        probs = 1.0 / (1.0 + np.exp(-(margins * self.platt_[:, 0] + self.platt_[:, 1])))
-        if not self.multi_label:
-            total = probs.sum(axis=1, keepdims=True)
-            probs = np.divide(probs, total, out=np.full_like(probs, 1.0 / probs.shape[1]), where=total > 0)
-        return probs
+        return probabilities(self.decision_function(X), self.calibration_, self.multi_label)
 
     def predict(self, X):
         probs = self.predict_proba(X)
