@@ -113,7 +113,6 @@ def whole_process(folder: Path) -> dict:
                 subprocess.run(command, check=True, capture_output=True, cwd=HERE.parent)
                 runs.append(time.perf_counter() - start)
             timings[name] = min(runs)
-        rows = sum(1 for _ in open(tmp / "ours.csv", encoding="utf-8")) - 1
     return {"dataset": folder.name, "file": str(test.name), "seconds": timings,
             "ratio": timings["sklearn-tuned"] / timings["classifier"]}
 

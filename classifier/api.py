@@ -26,13 +26,13 @@ from .bundle import Model, VersionWarning, library_versions, load_described
 from .bundle import convert as _convert
 from .bundle import load as _load
 from .bundle import save as _save
-from .errors import ClassifierError, ColumnError, InputError, LabelError, OutputError
-from .labels import LabelSpec, cell_text, decide, detect_multi_label, find_label_column, parse_multi, parse_single
+from .errors import ClassifierError, InputError, LabelError, OutputError
+from .explain import top_terms
+from .labels import LabelSpec, cell_text, decide, label_layout, parse_multi, parse_single
 from .layout import check_table_labels
 from .metrics import calibration_events, expected_calibration_error, multi_label_metrics, single_label_metrics
 from .pipeline import build_pipeline, cross_fitted_probabilities, fit_pipeline, pipeline_params
-from .tables import STDIO, TableWriter, iter_table, read_table, require_column
-from .explain import top_terms
+from .tables import STDIO, read_table
 
 Progress = Callable[..., None]
 
@@ -88,16 +88,8 @@ def read_labelled(
     """
     df = read_table(source, encoding=encoding)
     name = "standard input" if str(source) == STDIO else str(source)
-    if len(df) == 0:
-        raise LabelError(f"{name} has a header but no rows.", "Add labelled rows to the table.")
-    require_column(df, text_col, "--text-col", source)
-    column = find_label_column(df, label_col, name, prefer=prefer_label_col)
-    if column == text_col:
-        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass --text-col or --label-col.")
-    if not label_sep:
-        raise InputError("The label separator is empty.", "Pass --label-sep with a character such as '|'.")
-    if multi_label is None:
-        multi_label = detect_multi_label(df[column], column, label_sep)
+    column, multi_label = label_layout(df, source, text_col=text_col, label_col=label_col, prefer=prefer_label_col,
+                                       label_sep=label_sep, multi_label=multi_label)
     spec = LabelSpec(column=column, multi_label=multi_label, sep=label_sep)
     texts = cell_text(df[text_col])
     has_text = texts != ""

@@ -52,9 +52,9 @@ from sklearn.model_selection import KFold, StratifiedKFold
 
 from . import defaults
 from .bundle import Model
-from .errors import ColumnError, InputError, LabelError, ModelError
+from .errors import InputError, LabelError, ModelError
 from .files import check_writable
-from .labels import cell_text, detect_multi_label, find_label_column, parse_multi, parse_single
+from .labels import cell_text, label_layout, parse_multi, parse_single
 from .pipeline import build_pipeline, fit_pipeline
 from .tables import STDIO, TableWriter, read_table, require_column, table_format
 
@@ -271,16 +271,8 @@ class _Table:
 def _read(source, *, text_col, label_col, prefer, label_sep, multi_label, encoding) -> _Table:
     df = read_table(source, encoding=encoding)
     name = "standard input" if str(source) == STDIO else str(source)
-    if len(df) == 0:
-        raise LabelError(f"{name} has a header but no rows.", "Add labelled rows to the table.")
-    require_column(df, text_col, "--text-col", source)
-    column = find_label_column(df, label_col, name, prefer=prefer)
-    if column == text_col:
-        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass --text-col or --label-col.")
-    if not label_sep:
-        raise InputError("The label separator is empty.", "Pass --label-sep with a character such as '|'.")
-    if multi_label is None:
-        multi_label = detect_multi_label(df[column], column, label_sep)
+    column, multi_label = label_layout(df, source, text_col=text_col, label_col=label_col, prefer=prefer,
+                                       label_sep=label_sep, multi_label=multi_label)
     stripped = cell_text(df[text_col])
     has_text = (stripped != "").to_numpy()
     if multi_label:

@@ -150,6 +150,9 @@ def _init_worker(payload: bytes) -> None:
     global _WORKER_MODEL
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_MODEL = pickle.loads(payload)
+    features = _WORKER_MODEL.pipeline.named_steps["features"]
+    if hasattr(features, "n_jobs"):
+        features.n_jobs = 1
 
 
 def _score_and_encode(model: Model, chunk: pd.DataFrame, decision: Decision, kind: str, header: bool):

@@ -14,7 +14,9 @@ distinct n-grams).
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -265,6 +267,23 @@ def _spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: 
     return names, kinds
 
 
+_PARALLEL_MIN_TEXTS = 512
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def _thread_count(n_jobs: int | None) -> int:
+    if n_jobs is None or n_jobs < 1:
+        return os.cpu_count() or 1
+    return n_jobs
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """One shared thread pool per size, started on first use."""
+    if threads not in _POOLS:
+        _POOLS[threads] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="classifier-features")
+    return _POOLS[threads]
+
+
 def _batches(texts: list[str], limit: int = _BATCH_CHARS):
     """Split ``texts`` into runs of consecutive texts holding at most ``limit`` characters (at least one text)."""
     start, size = 0, 0
@@ -284,14 +303,17 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     are ``(min_n, max_n)`` ranges (``None`` turns a kind off; ``char_ngrams="auto"``
     adds ``defaults.SHORT_TEXT_CHAR_NGRAMS`` when the median training text has at
     most ``defaults.SHORT_TEXT_WORDS`` words, and records the choice in
-    ``char_ngrams_``); ``prefix=n`` adds each longer word's first ``n`` letters; ``min_df`` and
+    ``char_ngrams_``); ``prefix=n`` adds each longer word's first ``n`` letters;
+    ``n_jobs`` threads transform large inputs (``None``: one per core); ``min_df`` and
     ``max_df`` prune the vocabulary by document frequency (a count, or a
     fraction of documents when a float below 1). Char n-grams are taken from
     each token wrapped in edge markers, like fastText's subwords.
     """
 
+    n_jobs = None  # models saved before this parameter existed
+
     def __init__(self, word_ngrams=(1, 2), char_ngrams=None, prefix=None, min_df=2, max_df=1.0, sublinear_tf=True,
-                 lowercase=True, dtype=np.float32):
+                 lowercase=True, dtype=np.float32, n_jobs=None):
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.prefix = prefix
@@ -300,6 +322,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.sublinear_tf = sublinear_tf
         self.lowercase = lowercase
         self.dtype = dtype
+        self.n_jobs = n_jobs
 
     def fit(self, texts, y=None):
         self.fit_transform(texts)
@@ -350,7 +373,16 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         return defaults.SHORT_TEXT_CHAR_NGRAMS if median <= defaults.SHORT_TEXT_WORDS else None
 
     def transform(self, texts):
+        """TF-IDF rows for ``texts``; large inputs are split over ``n_jobs`` threads (NumPy releases the GIL)."""
         texts = [t if isinstance(t, str) else str(t) for t in texts]
+        threads = _thread_count(self.n_jobs)
+        if threads < 2 or len(texts) < _PARALLEL_MIN_TEXTS:
+            return self._transform(texts)
+        step = -(-len(texts) // threads)
+        parts = [texts[i:i + step] for i in range(0, len(texts), step)]
+        return sparse.vstack(list(_pool(threads).map(self._transform, parts)), format="csr")
+
+    def _transform(self, texts: list[str]) -> sparse.csr_matrix:
         docs, hashes = [], []
         for offset, batch in _batches(texts):
             grams = _ngrams(batch, self.word_ngrams, self.char_ngrams_, self.lowercase, offset, self.prefix,

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from . import defaults
-from .errors import ColumnError
+from .errors import ColumnError, InputError, LabelError
+from .tables import require_column
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,28 @@ def find_label_column(df: pd.DataFrame, label_col: str | None, source, prefer: s
     tried = " or ".join(map(repr, defaults.LABEL_COLS))
     raise ColumnError(f"{source} has no {tried} column (its columns: {_columns(df)}).",
                       "Pass --label-col with the name of the column that holds the labels.")
+
+
+def label_layout(df: pd.DataFrame, source, *, text_col: str, label_col: str | None, prefer: str | None,
+                 label_sep: str, multi_label: bool | None) -> tuple[str, bool]:
+    """Check a labelled table's layout; return its label column and whether it is multi-label.
+
+    Raises when the table has no rows, lacks the text or label column, uses
+    one column for both, or the separator is empty. ``multi_label=None``
+    decides from the column (see :func:`detect_multi_label`).
+    """
+    name = "standard input" if str(source) == "-" else str(source)
+    if len(df) == 0:
+        raise LabelError(f"{name} has a header but no rows.", "Add labelled rows to the table.")
+    require_column(df, text_col, "--text-col", source)
+    column = find_label_column(df, label_col, name, prefer=prefer)
+    if column == text_col:
+        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass --text-col or --label-col.")
+    if not label_sep:
+        raise InputError("The label separator is empty.", "Pass --label-sep with a character such as '|'.")
+    if multi_label is None:
+        multi_label = detect_multi_label(df[column], column, label_sep)
+    return column, multi_label
 
 
 def _columns(df: pd.DataFrame) -> str:
