@@ -27,7 +27,7 @@ from .bundle import convert as _convert
 from .bundle import load as _load
 from .bundle import save as _save
 from .errors import ClassifierError, InputError, LabelError, OutputError
-from .explain import top_terms
+from .explain import explain_rows, top_terms
 from .labels import LabelSpec, cell_text, decide, label_layout, parse_multi, parse_single
 from .layout import check_table_labels
 from .metrics import calibration_events, expected_calibration_error, multi_label_metrics, single_label_metrics
@@ -427,23 +427,35 @@ def load(path: str | Path = defaults.MODEL_PATH) -> Model:
 
 
 def predict(
-    model: Model, texts: Iterable[str], *, top_k: int | None = None, threshold: float | None = None
+    model: Model, texts: Iterable[str], *, top_k: int | None = None, threshold: float | None = None,
+    explain: bool = False,
 ) -> list[dict]:
     """Labels for each text: ``[{"text", "labels": [...], "scores": [...]}]``, labels most probable first.
 
-    An empty or whitespace-only text gets no labels.
+    An empty or whitespace-only text gets no labels. With ``explain``, each
+    result also has ``"terms"``: the terms behind its labels with their
+    contributions (see :func:`classifier.explain.explain_rows`).
     """
     texts = [("" if t is None else str(t)) for t in texts]
     _check_decision(top_k, threshold)
     keep = [i for i, t in enumerate(texts) if t.strip()]
     labels: list = [[] for _ in texts]
     scores: list = [[] for _ in texts]
+    terms = [""] * len(texts)
     if keep:
-        probs = model.predict_proba(texts if len(keep) == len(texts) else [texts[i] for i in keep])
+        kept = texts if len(keep) == len(texts) else [texts[i] for i in keep]
+        probs = model.predict_proba(kept)
         found, values = decide(probs, model.labels, model.multi_label, top_k=top_k, threshold=threshold)
         for i, lab, sc in zip(keep, found, values):
             labels[i], scores[i] = lab, sc
-    return [{"text": t, "labels": lab, "scores": sc} for t, lab, sc in zip(texts, labels, scores)]
+        if explain:
+            for i, why in zip(keep, explain_rows(model, kept, probs=probs, top_k=top_k, threshold=threshold)):
+                terms[i] = why
+    results = [{"text": t, "labels": lab, "scores": sc} for t, lab, sc in zip(texts, labels, scores)]
+    if explain:
+        for result, why in zip(results, terms):
+            result["terms"] = why
+    return results
 
 
 def _check_decision(top_k, threshold) -> None:

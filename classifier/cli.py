@@ -260,6 +260,8 @@ def predict(
                                                     "(default: 0.5 multi-label, 0 single-label).",
                                                     show_default=False)] = None,
     probs: Annotated[bool, typer.Option("--probs", help="Add a prob_<label> column per label.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Add a predicted_terms column: the terms behind each "
+                                          "predicted label, with their contributions.")] = False,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="Output format: csv, tsv, jsonl or parquet "
                                             "(default: from the output name; csv on stdout).",
                                             show_default=False)] = None,
@@ -302,17 +304,18 @@ def predict(
         if input is not None:
             with _progress(quiet) as progress:
                 summary = api.predict_table(loaded, input, output, text_col=text_col, top_k=top_k,
-                                            threshold=threshold, probs=probs, fmt=fmt, chunk_size=chunk_size,
+                                            threshold=threshold, probs=probs, explain=explain, fmt=fmt, chunk_size=chunk_size,
                                             encoding=encoding, output_dir=output_dir, jobs=jobs, engine=engine,
                                             scheduler=scheduler, progress=progress)
             if not quiet:
                 written = "stdout" if summary["output"] == "-" else summary["output"]
                 if "outputs" in summary:
                     written = f"{len(summary['outputs']):,} file(s) in {summary['output']}"
+                sys.stdout.flush()
                 sys.stderr.write(f"Read {summary['rows_read']:,} rows, scored {summary['rows_scored']:,}, "
                                  f"skipped {summary['rows_skipped']:,} with empty text; wrote {written}.\n")
             return
-        results = api.predict(loaded, texts, top_k=top_k, threshold=threshold)
+        results = api.predict(loaded, texts, top_k=top_k, threshold=threshold, explain=explain)
     if as_json:
         _print_json(results)
         return
@@ -322,10 +325,12 @@ def predict(
     table.add_column("text", overflow="fold", ratio=3)
     table.add_column("label", ratio=1)
     table.add_column("score", justify="right")
+    if explain:
+        table.add_column("terms", overflow="fold", ratio=2)
     for row in results:
         labels = "\n".join(row["labels"]) or "(none)"
         scores = "\n".join(f"{s:.3f}" for s in row["scores"])
-        table.add_row(row["text"], labels, scores)
+        table.add_row(row["text"], labels, scores, *([row["terms"]] if explain else []))
     _console().print(table)
 
 

@@ -64,6 +64,7 @@ ENCODING = "utf-8"
 PREDICTED_LABEL = "predicted_label"
 PREDICTED_SCORE = "predicted_score"
 PROB_PREFIX = "prob_"
+PREDICTED_TERMS = "predicted_terms"
 
 TOP_TERMS = 10
 """Terms listed per label by ``info`` and the evaluation report."""

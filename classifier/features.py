@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
@@ -73,19 +74,25 @@ def _is_word(codes: np.ndarray) -> np.ndarray:
 
 
 class _Powers:
-    """Cached powers of ``_P`` and of its inverse, grown on demand."""
+    """Cached powers of ``_P`` and of its inverse, grown on demand; safe to share between threads."""
 
     def __init__(self):
-        self.up = np.ones(1, dtype=np.uint64)
-        self.down = np.ones(1, dtype=np.uint64)
+        self.pair = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
+        self.lock = threading.Lock()
 
     def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        if len(self.up) < n:
-            size = max(n, 2 * len(self.up))
-            with np.errstate(over="ignore"):
-                self.up = np.cumprod(np.concatenate([[np.uint64(1)], np.full(size - 1, _P, dtype=np.uint64)]))
-                self.down = np.cumprod(np.concatenate([[np.uint64(1)], np.full(size - 1, _P_INV, dtype=np.uint64)]))
-        return self.up[:n], self.down[:n]
+        up, down = self.pair
+        if len(up) < n:
+            with self.lock:
+                up, down = self.pair
+                if len(up) < n:
+                    size = max(n, 2 * len(up))
+                    with np.errstate(over="ignore"):
+                        up = np.cumprod(np.concatenate([[np.uint64(1)], np.full(size - 1, _P, dtype=np.uint64)]))
+                        down = np.cumprod(np.concatenate([[np.uint64(1)],
+                                                          np.full(size - 1, _P_INV, dtype=np.uint64)]))
+                    self.pair = (up, down)
+        return up[:n], down[:n]
 
 
 _POWERS = _Powers()

@@ -311,3 +311,29 @@ def test_payload_is_a_pickled_pipeline(single_model):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         classifier.load(path)
+
+
+def test_predict_explain_gives_terms_of_the_text(single_model):
+    model, _ = single_model
+    results = classifier.predict(model, ["police raid court suspects", "  "], explain=True)
+    assert results[1]["terms"] == ""
+    terms = results[0]["terms"]
+    assert terms and any(word in terms for word in ("police", "raid", "court", "suspects"))
+    assert "terms" not in classifier.predict(model, ["police"])[0]
+
+
+def test_predict_table_explain_adds_a_terms_column(tmp_path, multi_model):
+    model, _ = multi_model
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["police court raid budget loan taxes", "", "festival weather concert"]}).to_csv(
+        source, index=False)
+    out = tmp_path / "out.csv"
+    classifier.predict_table(model, source, out, explain=True)
+    back = pd.read_csv(out, keep_default_na=False, dtype=str)
+    assert list(back.columns) == ["text", "predicted_label", "predicted_score", "predicted_terms"]
+    assert back.loc[0, "predicted_terms"].startswith("crime: ") and "; money: " in back.loc[0, "predicted_terms"]
+    assert back.loc[1, "predicted_terms"] == "" and back.loc[2, "predicted_terms"] == ""
+    taken = tmp_path / "taken.csv"
+    pd.DataFrame({"text": ["a"], "predicted_terms": ["x"]}).to_csv(taken, index=False)
+    with pytest.raises(ColumnError, match="'predicted_terms'"):
+        classifier.predict_table(model, taken, tmp_path / "o2.csv", explain=True)

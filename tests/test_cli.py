@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -286,3 +287,16 @@ def test_version_mismatch_prints_a_warning_and_still_predicts(tmp_path, single_m
     assert result.exit_code == 0
     assert result.stderr.startswith("Warning: ") and "scikit-learn 0.0.1" in result.stderr
     assert json.loads(result.stdout)[0]["labels"] == ["crime"]
+
+
+def test_predict_explain_on_texts_and_files(tmp_path, single_model):
+    _, model = single_model
+    result = run("predict", "police raid court suspects", "--model", model, "--explain", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["terms"]
+    source = tmp_path / "in.csv"
+    make_rows(n_per_class=2, seed=3).to_csv(source, index=False)
+    result = run("predict", "--input", source, "--model", model, "--explain", "--quiet")
+    assert result.exit_code == 0, result.stderr
+    back = pd.read_csv(io.StringIO(result.stdout), dtype=str, keep_default_na=False)
+    assert len(back) == 6 and (back["predicted_terms"] != "").all()
