@@ -197,16 +197,21 @@ def _fit(data: LabelledData, idx, *, features, model_params, seed, calibrate_lat
 
 
 def _slice_can_calibrate(data: LabelledData, test_idx) -> bool:
-    """Whether every label has enough positive (and, multi-label, negative) rows in the held-out slice
-    to fit its calibration there."""
-    need = defaults.MIN_SLICE_POSITIVES
-    held = [data.labels[i] for i in test_idx]
+    """Whether to calibrate on the held-out slice: single-label models whose every class has at least
+    ``defaults.MIN_SLICE_POSITIVES`` rows in it.
+
+    Multi-label models always calibrate each label on out-of-fold margins of
+    all training rows: per-label sigmoids fitted on a slice's few positives
+    were noisy (on the embedded dataset, held-out micro-F1 0.852 against
+    0.875; on India Police Events' test set, macro-F1 0.613 against 0.664).
+    Single-label models calibrate better on the slice, whose margins come
+    from a model trained on more rows (US Congress test ECE 0.036 against
+    0.070).
+    """
     if data.spec.multi_label:
-        counts = Counter(label for row in held for label in row)
-        negatives = {label: len(held) - counts[label] for label in data.label_set}
-        return all(counts[label] >= need and negatives[label] >= need for label in data.label_set)
-    counts = Counter(held)
-    return all(counts[label] >= need for label in data.label_set)
+        return False
+    counts = Counter(data.labels[i] for i in test_idx)
+    return all(counts[label] >= defaults.MIN_SLICE_POSITIVES for label in data.label_set)
 
 
 def _held_out_margins(pipeline, data: LabelledData, idx) -> tuple[np.ndarray, np.ndarray]:

@@ -491,7 +491,8 @@ def explain(
             cells = []
             for side in (row["up"], row["down"]):
                 if i < len(side):
-                    cells += [display_term(side[i]["term"], side[i]["kind"]), f"{side[i]['contribution']:+.4f}"]
+                    cells += [display_term(side[i]["term"], side[i]["kind"], side[i].get("in_words", ())),
+                              f"{side[i]['contribution']:+.4f}"]
                 else:
                     cells += ["", ""]
             table.add_row(*cells)

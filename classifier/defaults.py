@@ -124,8 +124,9 @@ MODEL = {
     "n_jobs": None,
 }
 """Linear SVM settings (see ``classifier.pipeline.CalibratedLinearSVC``); ``n_jobs=None`` uses
-every core. Scores are calibrated with Platt scaling fitted on held-out margins: those of the
-held-out slice when ``train`` holds one out (and every label has at least ``MIN_SLICE_POSITIVES``
-rows in it), else out-of-fold margins from ``calibration_folds``-fold cross-validation."""
+every core. Scores are calibrated on margins the model did not train on: single-label models on
+those of the held-out slice when ``train`` holds one out and every class has at least
+``MIN_SLICE_POSITIVES`` rows in it; otherwise (and always for multi-label models) on out-of-fold
+margins from ``calibration_folds``-fold cross-validation."""
 
 MIN_SLICE_POSITIVES = 5

@@ -16,6 +16,8 @@ texts a one-line summary of its top terms.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -95,10 +97,15 @@ def feature_terms(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(terms), np.concatenate(kinds)
 
 
-def display_term(term: str, kind: str) -> str:
-    """A term as shown to people: character n-grams (which may start or end with a space) in quotes."""
+_WORDS = re.compile(r"\w\w+")
+
+
+def display_term(term: str, kind: str, in_words: Sequence[str] = ()) -> str:
+    """A term as shown to people: character n-grams (which may start or end with a space) in quotes,
+    followed by the words of the text they come from when known: ``"rror" (terrorism)``."""
     if kind == "char" or term != term.strip():
-        return '"' + term + '"'
+        shown = '"' + term + '"'
+        return f"{shown} ({', '.join(in_words)})" if in_words else shown
     return term
 
 
@@ -189,6 +196,7 @@ class Explainer:
         else:
             wanted = chosen[0] or [known[int(np.argmax(probs))]]
         row = self.features([text])
+        words = list(dict.fromkeys(_WORDS.findall(text.lower())))
         margins = self._margins(row)
         terms, kinds = self.terms
         explained = []
@@ -197,9 +205,12 @@ class Explainer:
             index, values, contrib = self.contributions(row, k)
 
             def entry(j):
-                return {"term": str(terms[index[j]]), "kind": str(kinds[index[j]]),
-                        "contribution": float(contrib[j]), "weight": float(self.coef[k, index[j]]),
-                        "value": float(values[j])}
+                found = {"term": str(terms[index[j]]), "kind": str(kinds[index[j]]),
+                         "contribution": float(contrib[j]), "weight": float(self.coef[k, index[j]]),
+                         "value": float(values[j])}
+                if found["kind"] == "char":
+                    found["in_words"] = [w for w in words if found["term"] in f"<{w}>"]
+                return found
 
             explained.append({
                 "label": label,
