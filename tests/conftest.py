@@ -109,3 +109,14 @@ def shared(name: str) -> Path:
     if not folder.is_dir():
         pytest.skip(f"{folder} is absent (shared benchmark data lives beside the checkout, not in it)")
     return folder
+
+
+def assert_user_error(result, *fragments):
+    """Exit code 1, one ``Error:`` line on stderr naming every fragment, and no traceback."""
+    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)

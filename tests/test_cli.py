@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 
-from .conftest import ROOT, altered_bundle, make_rows, old_sklearn
+from .conftest import ROOT, altered_bundle, assert_user_error, make_rows, old_sklearn
 
 runner = CliRunner()
 
@@ -25,18 +25,7 @@ def run(*args, input=None):
     return runner.invoke(app, [str(a) for a in args], input=input)
 
 
-def assert_user_error(result, *fragments):
-    """Exit code 1, one ``Error:`` line on stderr naming every fragment, and no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    assert "Traceback" not in result.stderr + result.stdout
-    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
-
-
-@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "info"])
+@pytest.mark.parametrize("command", ["train", "predict", "evaluate", "info", "explain", "audit", "convert"])
 def test_every_command_has_help_with_an_example(command):
     result = run(command, "--help")
     assert result.exit_code == 0

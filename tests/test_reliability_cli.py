@@ -23,23 +23,13 @@ from typer.testing import CliRunner
 from classifier import files
 from classifier.cli import app
 
-from .conftest import ROOT, altered_bundle, make_multi_rows, make_rows
+from .conftest import assert_user_error, ROOT, altered_bundle, make_multi_rows, make_rows
 
 runner = CliRunner()
 
 
 def run(*args, input=None):
     return runner.invoke(app, [str(a) for a in args], input=input, env={"COLUMNS": "200"})
-
-
-def assert_user_error(result, *fragments):
-    """Exit code 1, one ``Error:`` line on stderr naming every fragment, and no traceback."""
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    assert "Traceback" not in result.stderr + result.stdout
 
 
 def write(path: Path, content: bytes | str) -> Path:

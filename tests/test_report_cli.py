@@ -8,22 +8,13 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 
-from .conftest import make_rows
+from .conftest import assert_user_error, make_rows
 
 runner = CliRunner()
 
 
 def run(*args):
     return runner.invoke(app, [str(a) for a in args], env={"COLUMNS": "200"})
-
-
-def assert_user_error(result, *fragments):
-    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    assert "Traceback" not in result.stderr + result.stdout
 
 
 def eval_csv(tmp_path):
