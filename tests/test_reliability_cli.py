@@ -313,11 +313,19 @@ def test_info_on_a_skops_file_with_foreign_types_runs_no_code(tmp_path, single_m
 
 # ---- interruptions ---------------------------------------------------------------------------
 
+def _interruptible() -> None:
+    """In the child: take Ctrl-C as usual even if this suite runs where SIGINT is ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 HOOK = textwrap.dedent("""
-    import os, sys, time
+    import os, signal, sys, time
     from pathlib import Path
     import classifier.api, classifier.cli
     marker, stage = Path(sys.argv[1]), sys.argv[2]
+    # A shell without job control starts background commands with Ctrl-C ignored (as a CI
+    # runner may run this suite); the test is about a program the user can interrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     def pause(*args, **kwargs):
         marker.write_text(stage)
@@ -373,7 +381,8 @@ def test_interrupting_batch_prediction_keeps_the_previous_output(tmp_path, singl
     out = write(tmp_path / "out.csv", "previous output\n")
     process = subprocess.Popen([sys.executable, "-m", "classifier", "predict", "--input", "-", "--output", str(out),
                                 "--model", str(model), "--chunk-size", "1"], cwd=ROOT, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_interruptible)
     process.stdin.write("id,text\n1,police raid\n2,budget loan\n3,army troops\n")
     process.stdin.flush()
     wait_for(lambda: leftovers(tmp_path), process)  # rows are being written to the temporary file
