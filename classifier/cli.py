@@ -270,8 +270,9 @@ def predict(
     output_dir: Annotated[str | None, typer.Option("--output-dir", help="Write one labelled table per input into "
                                                    "this folder (instead of one combined --output).",
                                                    show_default=False)] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker processes scoring a table "
-                                             "(default: one per core).", show_default=False)] = defaults.JOBS,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Cores used to score a table "
+                                             "(default: all): threads for the default model, worker processes "
+                                             "for out-of-core models.", show_default=False)] = defaults.JOBS,
     engine: Annotated[str, typer.Option("--engine", help="local (this machine) or dask (a Dask cluster; needs "
                                         "the dask extra installed, and --output-dir).")] = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, e.g. "
