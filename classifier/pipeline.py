@@ -101,8 +101,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     def _fit_one(self, X, scale, positive):
         if positive.all() or not positive.any():
             return np.zeros(X.shape[1]), (1.0 if positive.all() else -1.0)
-        Xs = X if scale is None else sparse.csr_matrix((X.data * scale[X.indices], X.indices, X.indptr),
-                                                         shape=X.shape)
+        data = X.data.astype(np.float64) if scale is None else X.data * scale[X.indices].astype(np.float64)
+        Xs = sparse.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state).fit(Xs, positive)
