@@ -8,6 +8,7 @@ water mark (``VmHWM``), reset before each training run through
 from __future__ import annotations
 
 import gc
+from functools import partial
 import json
 import sys
 import tempfile
@@ -75,39 +76,28 @@ def run(folder: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
 
+        def train_measured(fit) -> tuple[float, float]:
+            """Wall seconds and peak resident MB of ``fit()``."""
+            gc.collect()
+            reset_peak()
+            start = time.perf_counter()
+            fit()
+            return time.perf_counter() - start, peak_mb()
+
         ours = peers.Ours()
-        gc.collect()
-        reset_peak()
-        start = time.perf_counter()
-        ours.train_file(train_path)
-        train_s = time.perf_counter() - start
-        peak = peak_mb()
+        train_s, peak = train_measured(partial(ours.train_file, train_path))
         metrics = ours.evaluate_file(test_path)
         systems.append(_measure(ours, "ours.joblib", tmp, train_s, peak, test_texts, multi,
                                 {k: metrics[k] for k in ("accuracy", "macro_f1", "micro_f1") if k in metrics}))
         del ours
-        gc.collect()
 
-        sk = peers.SklearnTuned()
-        reset_peak()
-        start = time.perf_counter()
-        sk.train(train_texts, train_labels, multi)
-        train_s = time.perf_counter() - start
-        peak = peak_mb()
-        systems.append(_measure(sk, "sk.joblib", tmp, train_s, peak, test_texts, multi,
-                                quality(test_labels, sk.predict(test_texts), multi)))
-        del sk
-        gc.collect()
-
+        peer_systems = [(peers.SklearnTuned(), "sk.joblib")]
         if peers.fasttext_available():
-            ft = peers.FastText()
-            reset_peak()
-            start = time.perf_counter()
-            ft.train(train_texts, train_labels, multi)
-            train_s = time.perf_counter() - start
-            peak = peak_mb()
-            systems.append(_measure(ft, "ft.bin", tmp, train_s, peak, test_texts, multi,
-                                    quality(test_labels, ft.predict(test_texts), multi)))
+            peer_systems.append((peers.FastText(), "ft.bin"))
+        for system, filename in peer_systems:
+            train_s, peak = train_measured(partial(system.train, train_texts, train_labels, multi))
+            systems.append(_measure(system, filename, tmp, train_s, peak, test_texts, multi,
+                                    quality(test_labels, system.predict(test_texts), multi)))
 
     ours_row = systems[0]
     ratios = {}

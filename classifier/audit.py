@@ -53,6 +53,7 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from . import defaults
 from .bundle import Model
 from .errors import InputError, LabelError, ModelError
+from .features import mix64 as _mix
 from .files import check_writable
 from .labels import cell_text, label_layout, parse_multi, parse_single
 from .pipeline import build_pipeline, fit_pipeline
@@ -71,8 +72,6 @@ _BATCH = 2_000
 _TEST_ROWS_SHOWN = 5
 _BIG_BUCKET = 50
 _STACK_FOLDS = 5
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 
 
 def audit(
@@ -382,15 +381,6 @@ def near_duplicate_pairs(texts: list[str], *, threshold: float = defaults.AUDIT_
         sims[n] = common / (left.size + right.size - common)
     keep = sims >= threshold - 1e-12
     return candidates[keep], sims[keep]
-
-
-def _mix(h: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser, spreading every input bit over every output bit."""
-    h = h ^ (h >> np.uint64(30))
-    h = h * _M1
-    h = h ^ (h >> np.uint64(27))
-    h = h * _M2
-    return h ^ (h >> np.uint64(31))
 
 
 def _shingles(texts: list[str], width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,7 @@ _BATCH_CHARS = 2_000_000
 _TOKEN = re.compile(r"\w\w+")
 
 
-def _mix(h: np.ndarray) -> np.ndarray:
+def mix64(h: np.ndarray) -> np.ndarray:
     """A 64-bit finaliser (splitmix64): spreads every input bit over every output bit."""
     h = h ^ (h >> np.uint64(30))
     h = h * _M1
@@ -113,7 +113,7 @@ def _spans(prefix: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarr
     _, down = _POWERS.get(len(prefix))
     with np.errstate(over="ignore"):
         h = (prefix[ends] - prefix[starts]) * down[starts]
-        return _mix(h + (ends - starts).astype(np.uint64) * _PAIR)
+        return mix64(h + (ends - starts).astype(np.uint64) * _PAIR)
 
 
 def _span_hashes(codes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -183,7 +183,7 @@ def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset:
         h = t_hash[: len(t_hash) - n + 1].copy()
         with np.errstate(over="ignore"):
             for k in range(1, n):
-                h = _mix(h * _PAIR + t_hash[k: len(t_hash) - n + 1 + k])
+                h = mix64(h * _PAIR + t_hash[k: len(t_hash) - n + 1 + k])
         docs.append(t_doc[: len(t_doc) - n + 1][same])
         hashes.append(h[same])
         if need_spans:
@@ -195,7 +195,7 @@ def _ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset:
         cut = t_start[long] + prefix
         with np.errstate(over="ignore"):
             docs.append(t_doc[long])
-            hashes.append(_mix(_spans(code_prefix, t_start[long], cut) ^ _PREFIX_TAG))
+            hashes.append(mix64(_spans(code_prefix, t_start[long], cut) ^ _PREFIX_TAG))
         if need_spans:
             spans.append(np.stack([t_start[long], cut, t_start[long], np.full(len(long), -1)], axis=1))
     if char_ngrams:
@@ -227,7 +227,7 @@ def _char_ngrams(codes, word, t_start, t_end, t_doc, sizes, need_spans: bool):
         if not len(start):
             continue
         with np.errstate(over="ignore"):
-            hashes.append(_mix(_spans(prefix, start, start + n) ^ _CHAR_TAG))
+            hashes.append(mix64(_spans(prefix, start, start + n) ^ _CHAR_TAG))
         docs.append(t_doc[tok])
         if need_spans:
             offset = start - t_start[tok]
