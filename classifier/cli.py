@@ -163,7 +163,7 @@ def _console():
 def _metrics_tables(metrics: dict, title: str):
     from rich.table import Table
 
-    head = Table(title=title, show_header=True, header_style="bold")
+    head = Table(title=title, show_header=True, header_style="bold", min_width=len(title) + 4)
     head.add_column("metric")
     head.add_column("value", justify="right")
     keys = ["n", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "ece"]
