@@ -164,9 +164,11 @@ def _split(data: LabelledData, test_size: float, seed: int) -> tuple[np.ndarray,
         return train, test, False
 
 
-def _targets(data: LabelledData, idx, binarizer: MultiLabelBinarizer | None):
-    if binarizer is not None:
-        return binarizer.transform([data.labels[i] for i in idx])
+def _targets(data: LabelledData, idx) -> np.ndarray:
+    """The labels of the rows ``idx`` as the classifier takes them: a 0/1 matrix over
+    ``data.label_set`` (multi-label) or an array of label strings (single-label)."""
+    if data.spec.multi_label:
+        return MultiLabelBinarizer(classes=data.label_set).fit_transform([data.labels[i] for i in idx])
     return np.array([data.labels[i] for i in idx], dtype=object)
 
 
@@ -179,12 +181,10 @@ def _fit(data: LabelledData, idx, *, features, model_params, seed, calibrate_lat
     if calibrate_later:
         model_params = {**(model_params or {}), "calibration_folds": 0}
     texts = [data.texts[i] for i in idx]
+    y = _targets(data, idx)
     if data.spec.multi_label:
-        binarizer = MultiLabelBinarizer(classes=data.label_set)
-        y = binarizer.fit_transform([data.labels[i] for i in idx])
-        labels = list(binarizer.classes_)
+        labels = list(data.label_set)
     else:
-        y = np.array([data.labels[i] for i in idx], dtype=object)
         labels = sorted(set(y))
         if len(labels) < 2:
             raise LabelError(f"The training slice of {data.source} holds only one class ({labels[0]!r}).",
@@ -216,13 +216,8 @@ def _slice_can_calibrate(data: LabelledData, test_idx) -> bool:
 
 def _held_out_margins(pipeline, data: LabelledData, idx) -> tuple[np.ndarray, np.ndarray]:
     """The fitted pipeline's raw margins on the rows ``idx``, and their true labels as a 0/1 matrix."""
-    model = pipeline.named_steps["model"]
     margins = pipeline.decision_function([data.texts[i] for i in idx])
-    if data.spec.multi_label:
-        target = MultiLabelBinarizer(classes=data.label_set).fit_transform([data.labels[i] for i in idx])
-    else:
-        target = np.array([data.labels[i] for i in idx], dtype=object)
-    return margins, model.targets(target)
+    return margins, pipeline.named_steps["model"].targets(_targets(data, idx))
 
 
 def train(
@@ -470,14 +465,6 @@ def _check_decision(top_k, threshold) -> None:
         raise InputError(f"--threshold must be between 0 and 1, not {threshold}.", "Use a probability such as 0.5.")
 
 
-def added_columns(model: Model, probs: bool) -> list[str]:
-    """Names of the columns batch prediction adds to a table."""
-    names = [defaults.PREDICTED_LABEL, defaults.PREDICTED_SCORE]
-    if probs:
-        names += [defaults.PROB_PREFIX + label for label in model.labels]
-    return names
-
-
 def predict_table(
     model: Model,
     source: str | Path,
@@ -577,5 +564,5 @@ def json_safe(value):
 
 
 __all__ = ["Model", "VersionWarning", "ClassifierError", "InputError", "json_safe", "quiet_progress", "train", "save", "load", "predict", "predict_table", "evaluate", "describe", "convert",
-           "read_labelled", "default_dataset", "added_columns"]
+           "read_labelled", "default_dataset"]
 
