@@ -79,12 +79,14 @@ def read_labelled(
     label_sep: str = defaults.LABEL_SEP,
     multi_label: bool | None = None,
     encoding: str | None = None,
+    fingerprint: bool = True,
 ) -> LabelledData:
     """Read a labelled table, dropping rows with no text (and, single-label, no label).
 
     Without ``label_col``, the label column is ``prefer_label_col`` if the
     table has it, else ``label``, else ``labels``. ``multi_label=None`` decides from the column: multi-label if any cell
-    holds ``label_sep`` or the column is named ``labels``.
+    holds ``label_sep`` or the column is named ``labels``. ``fingerprint``
+    reads the file once more for its SHA-256 (``sha256``; empty without it).
     """
     df = read_table(source, encoding=encoding)
     name = "standard input" if str(source) == STDIO else str(source)
@@ -110,7 +112,7 @@ def read_labelled(
         source=name,
         rows_read=len(df),
         skipped=skipped,
-        sha256=_fingerprint(source, df),
+        sha256=_fingerprint(source, df) if fingerprint else "",
     )
 
 
@@ -196,6 +198,22 @@ def _fit(data: LabelledData, idx, *, features, model_params, seed, calibrate_lat
     return pipeline, labels
 
 
+def holdout_size(test, test_size: float | None) -> float:
+    """The fraction of the training table to hold out, given ``--test`` and ``--test-size``.
+
+    Raises when both are given or the fraction is not in [0, 1); ``None``
+    means the default (``defaults.TEST_SIZE``).
+    """
+    if test is not None and test_size is not None:
+        raise InputError("--test and --test-size cannot be used together.",
+                         "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
+    test_size = defaults.TEST_SIZE if test_size is None else test_size
+    if not 0 <= test_size < 1:
+        raise InputError(f"--test-size must be at least 0 and below 1, not {test_size}.",
+                         "Use a fraction such as 0.2.")
+    return test_size
+
+
 def _slice_can_calibrate(data: LabelledData, test_idx) -> bool:
     """Whether to calibrate on the held-out slice: single-label models whose every class has at least
     ``defaults.MIN_SLICE_POSITIVES`` rows in it.
@@ -258,13 +276,7 @@ def train(
         return outofcore.train(data if data is not None else default_dataset(), text_col=text_col,
                                label_col=label_col, label_sep=label_sep, multi_label=multi_label, test=test,
                                test_size=test_size, seed=seed, encoding=encoding, progress=progress)
-    if test is not None and test_size is not None:
-        raise InputError("--test and --test-size cannot be used together.",
-                         "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
-    test_size = defaults.TEST_SIZE if test_size is None else test_size
-    if not 0 <= test_size < 1:
-        raise InputError(f"--test-size must be at least 0 and below 1, not {test_size}.",
-                         "Use a fraction such as 0.2.")
+    test_size = holdout_size(test, test_size)
     source = Path(data) if data is not None and str(data) != STDIO else (data if data is not None else default_dataset())
     progress("Reading the training data")
     labelled = read_labelled(source, text_col=text_col, label_col=label_col, label_sep=label_sep,
@@ -514,7 +526,7 @@ def evaluate(
     labelled = read_labelled(data, text_col=text_col, label_col=label_col,
                              prefer_label_col=model.card.get("label_col"),
                              label_sep=model.card.get("label_sep", defaults.LABEL_SEP),
-                             multi_label=model.multi_label, encoding=encoding)
+                             multi_label=model.multi_label, encoding=encoding, fingerprint=False)
     check_table_labels(model, labelled.labels, labelled.spec.column, labelled.source)
     progress("Scoring")
     probs = model.predict_proba(labelled.texts) if labelled.texts else None

@@ -36,7 +36,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 
 from . import __version__, defaults
-from .api import Progress, _display_path, _score, quiet_progress
+from .api import Progress, _display_path, _score, holdout_size, quiet_progress
 from .bundle import Model, library_versions
 from .errors import ColumnError, InputError, LabelError
 from .labels import cell_text, find_label_column
@@ -225,12 +225,7 @@ def train(
     it is not refitted on the held-out rows (``test_size=0`` trains on all).
     """
     settings = {**defaults.OUT_OF_CORE, **(params or {}), "chunk_size": chunk_size, "passes": passes}
-    if test is not None and test_size is not None:
-        raise InputError("--test and --test-size cannot be used together.",
-                         "Use --test FILE to score on a file, or --test-size F to hold out a slice.")
-    test_size = defaults.TEST_SIZE if test_size is None else test_size
-    if not 0 <= test_size < 1:
-        raise InputError(f"--test-size must be at least 0 and below 1, not {test_size}.", "Use a fraction such as 0.2.")
+    test_size = holdout_size(test, test_size)
     if chunk_size < 1 or passes < 1:
         raise InputError("--chunk-size and the number of passes must be 1 or more.", "Use the defaults.")
     if not label_sep:
