@@ -246,6 +246,20 @@ def _count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns:
     return counts
 
 
+def _gather_spans(spans: list[np.ndarray], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For positions in the concatenation of the per-batch ``spans`` arrays: each one's batch number and
+    span row, gathered batch by batch (concatenating every occurrence's span first would briefly hold
+    hundreds of megabytes on a large corpus)."""
+    ends = np.cumsum([len(part) for part in spans])
+    owner = np.searchsorted(ends, positions, side="right")
+    rows = np.zeros((len(positions), 4), dtype=np.int64)
+    for number, part in enumerate(spans):
+        mine = owner == number
+        if mine.any():
+            rows[mine] = part[positions[mine] - (ends[number] - len(part))]
+    return owner, rows
+
+
 def _spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: np.ndarray):
     """The text and kind of each feature, from one occurrence: batch ``owner[i]``, positions ``spans[i]``.
 
@@ -339,13 +353,12 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         texts = [t if isinstance(t, str) else str(t) for t in texts]
         n_docs = len(texts)
         self.char_ngrams_ = self._resolve_char_ngrams(texts)
-        docs, hashes, spans, owners, batches = [], [], [], [], []
-        for number, (offset, batch) in enumerate(_batches(texts)):
+        docs, hashes, spans, batches = [], [], [], []
+        for offset, batch in _batches(texts):
             grams = _ngrams(batch, self.word_ngrams, self.char_ngrams_, self.lowercase, offset, self.prefix)
             docs.append(grams.docs)
             hashes.append(grams.hashes)
             spans.append(grams.spans)
-            owners.append(np.full(len(grams.hashes), number, dtype=np.int32))
             batches.append(batch)
         codes, candidates = pd.factorize(np.concatenate(hashes))
         counts = _count_matrix(np.concatenate(docs), codes, n_docs, len(candidates), self.dtype)
@@ -365,8 +378,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.idf_ = (np.log((1 + n_docs) / (1 + df[kept])) + 1).astype(self.dtype)
         first = np.empty(len(candidates), dtype=np.int64)
         first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-        first = first[kept]
-        self._unspelled = (batches, np.concatenate(owners)[first], np.concatenate(spans)[first])
+        self._unspelled = (batches, *_gather_spans(spans, first[kept]))
         self.__dict__.pop("_index", None)
         return self._weigh(counts)
 
