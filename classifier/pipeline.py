@@ -33,7 +33,11 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     fit skips that step and :meth:`calibrate` must be given held-out margins
     (``classifier.train`` does so with its held-out slice, which saves the
     cross-validation fits). The per-class fits run on ``n_jobs`` threads
-    (liblinear releases the GIL).
+    (liblinear releases the GIL), but liblinear draws its coordinate order
+    from one process-wide random generator, so fits on several threads
+    interleave its draws and differ run to run (by about 1e-5 in the
+    weights); the default, one thread, gives the same model for the same
+    data and seed.
 
     Single-label (``y`` a 1-D array of labels): the per-class probabilities
     are normalised to sum to one. Multi-label (``y`` a 2-D 0/1 indicator
@@ -45,7 +49,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, C: float = 0.5, nb_weighting: bool = True, calibration_folds: int = 2, class_weight=None,
-                 n_jobs: int | None = None, random_state: int = 0):
+                 n_jobs: int | None = 1, random_state: int = 0):
         self.C = C
         self.nb_weighting = nb_weighting
         self.calibration_folds = calibration_folds
