@@ -25,6 +25,9 @@ from .explain import explain as explain_text
 from .audit import audit as audit_table
 
 
+INTERRUPTED = "Interrupted; no partial file was left behind."
+
+
 class _Group(TyperGroup):
     """Runs commands so that usage errors, library errors and interruptions all print one line."""
 
@@ -41,7 +44,7 @@ class _Group(TyperGroup):
             _error(f"{message.rstrip('.')}.{hint}")
             sys.exit(1)
         except typer.Abort:
-            _error("Interrupted; nothing was written.")
+            _error(INTERRUPTED)
             sys.exit(130)
         sys.exit(result if isinstance(result, int) else 0)
 
@@ -108,7 +111,7 @@ def _user_errors():
         _error(str(exc))
         raise typer.Exit(1)
     except KeyboardInterrupt:
-        _error("Interrupted; no partial file was left behind.")
+        _error(INTERRUPTED)
         raise typer.Exit(130)
     finally:
         with contextlib.suppress(ValueError, TypeError):
