@@ -8,9 +8,7 @@ The library API lives in :mod:`classifier.api` and is re-exported here::
     classifier.predict(model, ["Police arrest three over Quetta bombing"])
 """
 
-__version__ = "0.1.0"
-
-from .api import (  # noqa: E402
+from classifier.api import (
     Model,
     convert,
     default_dataset,
@@ -23,7 +21,8 @@ from .api import (  # noqa: E402
     save,
     train,
 )
-from .errors import ClassifierError  # noqa: E402
+from classifier.errors import ClassifierError
+from classifier.version import __version__
 
 __all__ = ["Model", "ClassifierError", "convert", "default_dataset", "describe", "evaluate", "load", "predict",
            "predict_table", "read_labelled", "save", "train", "__version__"]

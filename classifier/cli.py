@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import signal
 import sys
 import warnings
@@ -17,12 +18,12 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-from . import api, defaults
-from .errors import ClassifierError
-from .files import check_writable
-from .explain import display_term
-from .explain import explain as explain_text
-from .audit import audit as audit_table
+from classifier import api, defaults
+from classifier.errors import ClassifierError
+from classifier.explain import display_term
+from classifier.explain import explain as explain_text
+from classifier.files import check_writable
+from classifier.insight.audit import audit as audit_table
 
 
 INTERRUPTED = "Interrupted; no partial file was left behind."
@@ -79,8 +80,19 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on 
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
 
 
+OPTION_NAMES = {"fmt": "--format", "source": "--input", "top": "--top"}
+"""Library parameters whose option is not the parameter's name with dashes."""
+
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
+def as_options(message: str) -> str:
+    """A library message with each `parameter` named as the command-line option that sets it."""
+    return _PARAMETER.sub(lambda m: OPTION_NAMES.get(m.group(1), "--" + m.group(1).replace("_", "-")), message)
+
+
 def _error(message: str) -> None:
-    sys.stderr.write(f"Error: {message}\n")
+    sys.stderr.write(f"Error: {as_options(message)}\n")
     sys.stderr.flush()
 
 

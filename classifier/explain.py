@@ -24,9 +24,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 
-from . import defaults
-from .errors import InputError
-from .labels import decide
+from classifier import defaults
+from classifier.errors import InputError
+from classifier.labels import decide
+from classifier.estimators.pipeline import FEATURES, MODEL
+from classifier.validation import check_decision
 
 
 def _kind(vectoriser) -> str | None:
@@ -80,7 +82,7 @@ def feature_terms(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
     ``"<part>__<term>"``) the terms are read from each part, so that word and
     character n-grams are told apart and keep their own spelling.
     """
-    features = pipeline.named_steps["features"]
+    features = pipeline.named_steps[FEATURES]
     names = np.asarray(features.get_feature_names_out(), dtype=object)
     parts = getattr(features, "transformer_list", None)
     if not parts:
@@ -127,7 +129,7 @@ def top_terms(pipeline: Pipeline, labels: Sequence[str], n: int = defaults.TOP_T
 
 
 def _coef(pipeline: Pipeline) -> np.ndarray:
-    coef = pipeline.named_steps["model"].coef_
+    coef = pipeline.named_steps[MODEL].coef_
     return coef.toarray() if sp.issparse(coef) else np.asarray(coef)
 
 
@@ -140,12 +142,6 @@ def _strongest(values: np.ndarray, n: int) -> np.ndarray:
     return best[np.lexsort((best, -values[best]))]
 
 
-def _check_decision(top_k: int | None, threshold: float | None) -> None:
-    if top_k is not None and top_k < 1:
-        raise InputError(f"--top-k must be 1 or more, not {top_k}.", "Use --top-k 1 for the best label only.")
-    if threshold is not None and not 0 <= threshold <= 1:
-        raise InputError(f"--threshold must be between 0 and 1, not {threshold}.", "Use a probability such as 0.5.")
-
 
 class Explainer:
     """Explains a model's predictions; build one per model and reuse it (it caches the feature terms)."""
@@ -154,7 +150,7 @@ class Explainer:
         self.model = model
         self.pipeline = model.pipeline
         self.coef = _coef(self.pipeline)
-        self.intercept = np.asarray(self.pipeline.named_steps["model"].intercept_, dtype=float).ravel()
+        self.intercept = np.asarray(self.pipeline.named_steps[MODEL].intercept_, dtype=float).ravel()
         self._terms = None
 
     @property
@@ -165,7 +161,7 @@ class Explainer:
 
     def features(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The texts' feature values, one sparse row per text."""
-        return sp.csr_matrix(self.pipeline.named_steps["features"].transform(list(texts)))
+        return sp.csr_matrix(self.pipeline.named_steps[FEATURES].transform(list(texts)))
 
     def contributions(self, row: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For one text's feature row and label index ``k``: (feature indices, values, contributions)."""
@@ -180,7 +176,7 @@ class Explainer:
             raise InputError("The text to explain is empty.", "Give a text with some words in it.")
         if top < 1:
             raise InputError(f"--top must be 1 or more, not {top}.", "Use a value such as 8.")
-        _check_decision(top_k, threshold)
+        check_decision(top_k, threshold)
         text = str(text)
         model = self.model
         known = model.labels
@@ -231,7 +227,7 @@ class Explainer:
     def rows(self, texts: Sequence[str], *, n: int = defaults.EXPLAIN_ROW_TERMS, probs: np.ndarray | None = None,
              top_k: int | None = None, threshold: float | None = None) -> list[str]:
         """One short string per text: see :func:`explain_rows`."""
-        _check_decision(top_k, threshold)
+        check_decision(top_k, threshold)
         texts = [("" if t is None else str(t)) for t in texts]
         out = [""] * len(texts)
         keep = [i for i, t in enumerate(texts) if t.strip()]

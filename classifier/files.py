@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import InputError, OutputError
+from classifier.errors import InputError, OutputError
 
 
 def check_readable(path: Path, what: str = "file") -> Path:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import defaults
-from .errors import ColumnError, InputError, LabelError
-from .tables import require_column
+from classifier import defaults
+from classifier.errors import ColumnError, InputError, LabelError
+from classifier.io.tables import require_column
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,36 @@ def parse_multi(values: pd.Series, sep: str) -> list[tuple[str, ...]]:
     return out
 
 
+def chosen(probs: np.ndarray, multi_label: bool, *, top_k: int | None = None,
+           threshold: float | None = None) -> np.ndarray:
+    """Which labels each row gets, as a rows x labels boolean matrix.
+
+    Single-label: the ``top_k`` most probable labels (default 1), dropping those
+    below ``threshold`` (default 0, so the best label is always given).
+    Multi-label: every label whose probability reaches ``threshold`` (default
+    0.5), at most the ``top_k`` most probable of them when given. Ties go to the
+    label listed first.
+    """
+    n, m = probs.shape
+    if threshold is None:
+        threshold = defaults.THRESHOLD_MULTI if multi_label else defaults.THRESHOLD_SINGLE
+    if top_k is None:
+        top_k = m if multi_label else defaults.TOP_K
+    k = max(1, min(top_k, m))
+    rows = np.arange(n)
+    if k == 1:
+        mask = np.zeros((n, m), dtype=bool)
+        best = probs.argmax(axis=1)
+        mask[rows, best] = probs[rows, best] >= threshold
+        return mask
+    mask = probs >= threshold
+    if k < m:
+        top = np.zeros_like(mask)
+        top[rows[:, None], np.argsort(-probs, axis=1, kind="stable")[:, :k]] = True
+        mask &= top
+    return mask
+
+
 def decide(
     probs: np.ndarray,
     classes: list[str],
@@ -101,28 +131,53 @@ def decide(
     top_k: int | None = None,
     threshold: float | None = None,
 ) -> tuple[list[list[str]], list[list[float]]]:
-    """Turn a probability matrix into each row's labels and their probabilities.
-
-    Single-label: the ``top_k`` most probable labels (default 1), dropping those
-    below ``threshold`` (default 0, so the best label is always given).
-    Multi-label: every label whose probability reaches ``threshold`` (default
-    0.5), most probable first, at most ``top_k`` of them when given.
-    """
-    if threshold is None:
-        threshold = defaults.THRESHOLD_MULTI if multi_label else defaults.THRESHOLD_SINGLE
-    if top_k is None:
-        top_k = len(classes) if multi_label else defaults.TOP_K
-    top_k = max(1, min(top_k, len(classes)))
-    if top_k == 1:
+    """Each row's labels (see :func:`chosen`) and their probabilities, most probable first."""
+    mask = chosen(probs, multi_label, top_k=top_k, threshold=threshold)
+    k = (len(classes) if multi_label else defaults.TOP_K) if top_k is None else top_k
+    if max(1, min(k, len(classes))) == 1:
         best = probs.argmax(axis=1)
-        value = probs[np.arange(len(probs)), best]
+        value = probs[np.arange(len(probs)), best].tolist()
         names = np.asarray(classes, dtype=object)[best].tolist()
-        return ([[n] if v >= threshold else [] for n, v in zip(names, value.tolist())],
-                [[v] if v >= threshold else [] for v in value.tolist()])
-    order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
+        ok = mask.any(axis=1).tolist()
+        return ([[n] if y else [] for n, y in zip(names, ok)], [[v] if y else [] for v, y in zip(value, ok)])
+    order = np.argsort(-probs, axis=1, kind="stable")
     labels, scores = [], []
-    for row, idx in zip(probs.tolist(), order.tolist()):
-        keep = [i for i in idx if row[i] >= threshold]
-        labels.append([classes[i] for i in keep])
-        scores.append([row[i] for i in keep])
+    for row, idx, keep in zip(probs.tolist(), order.tolist(), mask.tolist()):
+        picked = [i for i in idx if keep[i]]
+        labels.append([classes[i] for i in picked])
+        scores.append([row[i] for i in picked])
     return labels, scores
+
+
+def _shown(labels, most: int = 6) -> str:
+    labels = sorted(labels)
+    shown = ", ".join(map(repr, labels[:most]))
+    return shown + (f" and {len(labels) - most} more" if len(labels) > most else "")
+
+
+def check_table_labels(model, gold: list, column: str, source: str) -> None:
+    """Raise :class:`LabelError` if the labels ``gold`` (read from ``column``) cannot be scored by ``model``.
+
+    ``gold`` holds one label per row for a single-label model, one tuple of
+    labels per row for a multi-label one. Some unknown labels are fine (they
+    are reported with the metrics); none known at all, or multi-label cells for
+    a single-label model, is an error.
+    """
+    known = set(model.labels)
+    sep = model.card.get("label_sep", defaults.LABEL_SEP)
+    if model.multi_label:
+        found = {label for row in gold for label in row}
+    else:
+        found = set(gold)
+        joined = sorted(cell for cell in found if cell not in known and sep in cell
+                        and any(part.strip() in known for part in cell.split(sep)))
+        if joined:
+            raise LabelError(f"The model is single-label, but column {column!r} of {source} has cells that join "
+                             f"several labels with {sep!r} (such as {joined[0]!r}): it was labelled for a "
+                             "multi-label model.",
+                             "Evaluate a multi-label model on it, or pass --label-col with a column of single labels.")
+    if found and not found & known:
+        raise LabelError(f"None of the labels in column {column!r} of {source} ({_shown(found)}) is a label of the "
+                         f"model ({_shown(known)}): the model was trained with a different label layout.",
+                         "Evaluate the model trained for these labels, or pass --label-col with the column that "
+                         "holds this model's labels.")

@@ -5,6 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, hamming_loss, confusion_matrix, precision_recall_fscore_support
 
+from classifier import defaults
+from classifier.errors import LabelError
+from classifier.labels import decide
+
 
 def _per_label(y_true, y_pred, labels, *, indicator: bool) -> dict:
     kwargs = {} if indicator else {"labels": labels}
@@ -127,3 +131,38 @@ def calibration_events(probs: np.ndarray, truth, multi_label: bool) -> tuple[np.
         return np.zeros(0), np.zeros(0)
     top = probs.argmax(axis=1)
     return probs[np.arange(len(probs)), top], (top == np.asarray(truth)).astype(float)
+
+def score(model, texts: list[str], gold: list, multi_label: bool, threshold: float | None = None,
+           probs: np.ndarray | None = None) -> dict:
+    """Metrics of ``model`` on ``texts`` against ``gold`` labels (``probs``: the model's, if already computed).
+
+    Adds ``ece``, the expected calibration error over ``ece_bins`` equal-width
+    bins: single-label, of the top label's probability against whether it is
+    right; multi-label, of every label's probability against whether the row
+    has that label.
+    """
+    if not texts:
+        raise LabelError("There are no labelled rows to score.", "Check the test table's columns.")
+    if probs is None:
+        probs = model.predict_proba(texts)
+    predicted, _ = decide(probs, model.labels, multi_label, threshold=threshold)
+    if multi_label:
+        from sklearn.preprocessing import MultiLabelBinarizer
+
+        binarizer = MultiLabelBinarizer(classes=model.labels)
+        known = set(model.labels)
+        unknown = sorted({l for row in gold for l in row} - known)
+        y_true = binarizer.fit_transform([[l for l in row if l in known] for row in gold])
+        y_pred = binarizer.transform(predicted)
+        result = multi_label_metrics(y_true, y_pred, model.labels)
+        if unknown:
+            result["unknown_labels"] = unknown
+        truth = y_true
+    else:
+        result = single_label_metrics(list(gold), [p[0] if p else "" for p in predicted], model.labels)
+        index = {label: i for i, label in enumerate(model.labels)}
+        truth = np.array([index.get(str(g), -1) for g in gold])
+    scores, outcomes = calibration_events(probs, truth, multi_label)
+    result["ece"] = expected_calibration_error(scores, outcomes, defaults.ECE_BINS)
+    result["ece_bins"] = defaults.ECE_BINS
+    return result

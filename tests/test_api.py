@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import classifier
-from classifier import bundle
+from classifier.io import model_file as bundle
 from classifier.errors import ColumnError, InputError, LabelError, ModelError
 
 from .conftest import altered_bundle, make_multi_rows, make_rows, old_sklearn
@@ -106,7 +106,7 @@ def test_untrainable_tables(tmp_path, frame, error, message):
 
 
 def test_bad_test_size(single_csv):
-    with pytest.raises(InputError, match="--test-size"):
+    with pytest.raises(InputError, match="`test_size`"):
         classifier.train(single_csv, test_size=1.5)
 
 
@@ -151,9 +151,9 @@ def test_predict_multi_label(multi_model):
 
 def test_predict_rejects_bad_options(single_model):
     model, _ = single_model
-    with pytest.raises(InputError, match="--top-k"):
+    with pytest.raises(InputError, match="`top_k`"):
         classifier.predict(model, ["x"], top_k=0)
-    with pytest.raises(InputError, match="--threshold"):
+    with pytest.raises(InputError, match="`threshold`"):
         classifier.predict(model, ["x"], threshold=2)
 
 
@@ -164,7 +164,7 @@ def test_predict_table_keeps_rows_order_and_columns(tmp_path, single_model, suff
     df.loc[3, "text"] = ""
     df["date"] = "01/02/2024"
     source = tmp_path / f"in{suffix}"
-    from classifier.tables import TableWriter, read_table
+    from classifier.io.tables import TableWriter, read_table
 
     with TableWriter(source) as writer:
         writer.write(df)

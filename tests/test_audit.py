@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import classifier
-from classifier.audit import COLUMNS, audit, near_duplicate_pairs
+from classifier.insight.audit import COLUMNS, audit, near_duplicate_pairs
 from classifier.errors import ClassifierError, ColumnError, InputError, LabelError, ModelError
 
 from .conftest import FILLER, TOPICS, make_multi_rows, make_rows, shared
@@ -144,7 +144,7 @@ def test_output_table_is_ranked_and_complete(tmp_path):
     assert len(written) == result["rows_flagged"] == len(result["rows"])
     assert written["rank"].tolist() == list(range(1, len(written) + 1))
     assert result["output"] == str(out)
-    order = {name: i for i, name in enumerate(classifier.audit.ISSUES)}
+    order = {name: i for i, name in enumerate(classifier.insight.audit.ISSUES)}
     tiers = [order[issues.split(";")[0]] for issues in written["issues"]]
     assert tiers == sorted(tiers)
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from classifier import batch
+from classifier.prediction import batch, scoring
 from classifier.errors import ColumnError, InputError
 from classifier.labels import decide
 
@@ -42,9 +42,9 @@ def _reference_cells(p, labels, multi_label, top_k, threshold, sep="|"):
 )
 def test_vectorised_cells_match_decide(p, multi_label, top_k, threshold):
     labels = [f"l{i}" for i in range(p.shape[1])]
-    decision = batch.Decision(text_col="text", labels=tuple(labels), multi_label=multi_label, sep="|",
+    decision = scoring.Decision(text_col="text", labels=tuple(labels), multi_label=multi_label, sep="|",
                               top_k=top_k, threshold=threshold)
-    label_cells, score_cells = batch._cells(p, decision)
+    label_cells, score_cells = scoring.cells(p, decision)
     want_labels, want_scores = _reference_cells(p, labels, multi_label, top_k, threshold)
     assert list(label_cells) == want_labels
     if decision.several:
@@ -115,7 +115,7 @@ def test_inputs_with_different_columns_cannot_be_combined(tmp_path, single_model
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"jobs": 0}, "--jobs must be 1 or more"),
+    ({"jobs": 0}, "`jobs` must be 1 or more"),
     ({"output_dir": "x", "output": "y.csv"}, "not both"),
     ({"engine": "spark"}, "Unknown engine 'spark'"),
     ({"scheduler": "tcp://127.0.0.1:1"}, "--scheduler only applies to --engine dask"),

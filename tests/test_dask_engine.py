@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from classifier import batch
+from classifier.prediction import batch, scoring
 from classifier.cli import app
 from classifier.errors import InputError, OutputError
 
@@ -44,12 +44,12 @@ def _csv(path):
 
 @pytest.mark.parametrize("fixture", ["single_model", "multi_model"])
 def test_dask_partitions_equal_local_output_row_for_row(tmp_path, cluster, table, request, fixture):
-    from classifier import dask_engine
+    from classifier.prediction import dask_engine
 
     model, _ = request.getfixturevalue(fixture)
     local = tmp_path / "local.csv"
     batch.predict_table(model, table, local, probs=True, jobs=1)
-    decision = batch.Decision.for_model(model, probs=True)
+    decision = scoring.Decision.for_model(model, probs=True)
     summary = dask_engine.predict_table(model, table, tmp_path / "dask", decision=decision,
                                         scheduler=cluster.scheduler_address, blocksize=4000)
     assert len(summary["outputs"]) > 2

@@ -10,10 +10,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
 import classifier
-from classifier.bundle import Model
+from classifier.model import Model
 from classifier.errors import InputError
 from classifier.explain import Explainer, display_term, explain, explain_rows, feature_terms, top_terms
-from classifier.pipeline import build_pipeline, fit_pipeline
+from classifier.estimators.pipeline import build_pipeline, fit_pipeline
 
 from .conftest import TOPICS, make_rows
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.features import TextFeatures
+from classifier.estimators.features import TextFeatures
 
 WORDS = ["police", "Police", "arrest", "ARRESTED", "quetta", "budget", "über", "naïve", "ministère", "日本",
          "İstanbul", "ΣΟΦΙΑ", "x", "a1", "_id", "😀", "42", "co-op", "e-mail", "\x00", "Ⅻ", "𝔘nicode"]
@@ -56,7 +56,7 @@ def test_min_df_prunes_like_scikit_learn():
 
 
 def test_texts_spanning_several_batches(monkeypatch):
-    import classifier.features as features
+    import classifier.estimators.features as features
 
     monkeypatch.setattr(features, "_BATCH_CHARS", 40)
     fit_texts = [f"report number {i} from the police in district {i % 7}" for i in range(50)]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import classifier
 from classifier.errors import ClassifierError
-from classifier.tables import TableWriter, encode_rows, read_table
+from classifier.io.tables import TableWriter, encode_rows, read_table
 
 from .conftest import shared
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import classifier
-from classifier import defaults, outofcore
+from classifier import defaults
+from classifier.training import out_of_core as outofcore
 from classifier.errors import InputError, LabelError
 
 from .conftest import make_multi_rows, make_rows, shared

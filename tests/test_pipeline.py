@@ -9,7 +9,8 @@ from scipy import sparse
 
 from classifier.labels import decide, detect_multi_label, find_label_column, parse_multi
 from classifier.errors import ColumnError
-from classifier.pipeline import CalibratedLinearSVC, build_pipeline, fit_pipeline
+from classifier.estimators.pipeline import build_pipeline, fit_pipeline
+from classifier.estimators.svm import CalibratedLinearSVC
 
 
 def blobs(n_per_class=30, k=3, seed=0):

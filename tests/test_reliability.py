@@ -20,9 +20,10 @@ import pandas as pd
 import pytest
 
 import classifier
-from classifier import files, tables
+from classifier import files
+from classifier.io import tables
 from classifier.errors import ColumnError, InputError, LabelError, ModelError, OutputError, TableError
-from classifier.tables import TableWriter, iter_table, read_table
+from classifier.io.tables import TableWriter, iter_table, read_table
 
 from .conftest import ROOT, altered_bundle, make_multi_rows, make_rows
 

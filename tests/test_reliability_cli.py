@@ -297,7 +297,8 @@ def test_info_on_a_skops_file_with_foreign_types_runs_no_code(tmp_path, single_m
     import skops.io as sio
     from sklearn.pipeline import Pipeline
 
-    from classifier import bundle, skops_format
+    from classifier.io import model_file as bundle
+    from classifier.io import skops_format
 
     from .test_skops import Sneaky
 
@@ -332,8 +333,10 @@ HOOK = textwrap.dedent("""
         time.sleep(120)
 
     if stage == "fit":
-        fit = classifier.api.fit_pipeline
-        classifier.api.fit_pipeline = lambda *a, **k: (pause(), fit(*a, **k))[1]
+        import classifier.training.in_memory as in_memory
+
+        fit = in_memory.fit_pipeline
+        in_memory.fit_pipeline = lambda *a, **k: (pause(), fit(*a, **k))[1]
     else:
         os.fsync = pause
     sys.argv = ["classifier", *sys.argv[3:]]

@@ -12,7 +12,7 @@ from PIL import Image
 
 import classifier
 from classifier.errors import OutputError
-from classifier.report import build_report, confident_mistakes
+from classifier.insight.report import build_report, confident_mistakes
 
 from .conftest import make_multi_rows, make_rows
 

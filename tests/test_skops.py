@@ -17,7 +17,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 import classifier
-from classifier import bundle, skops_format
+from classifier.io import model_file as bundle
+from classifier.io import skops_format
 from classifier.errors import ModelError
 
 TEXTS = ["police raid court suspects", "budget loan taxes inflation", "army troops shelling border", "",

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from classifier.errors import ColumnError, InputError, OutputError, TableError
-from classifier.tables import TableWriter, iter_table, read_table, require_column, table_format
+from classifier.io.tables import TableWriter, iter_table, read_table, require_column, table_format
 
 FRAME = pd.DataFrame({"id": ["007", "010", "1e5"], "date": ["2024-01-02", "", "NA"],
                       "text": ["Police arrest, 3 \"suspects\"", "Línea\nnueva 日本 🙂", ""]})

@@ -50,14 +50,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from . import defaults
-from .bundle import Model
-from .errors import InputError, LabelError, ModelError
-from .features import mix64 as _mix
-from .files import check_writable
-from .labels import cell_text, label_layout, parse_multi, parse_single
-from .pipeline import build_pipeline, fit_pipeline
-from .tables import STDIO, TableWriter, read_table, require_column, table_format
+from classifier import defaults
+from classifier.errors import InputError, LabelError, ModelError
+from classifier.estimators.features import mix64 as _mix
+from classifier.estimators.pipeline import build_pipeline, fit_pipeline
+from classifier.files import check_writable
+from classifier.io.tables import STDIO, TableWriter, read_table, require_column, table_format
+from classifier.labels import cell_text, label_layout, parse_multi, parse_single
+from classifier.model import Model
 
 ISSUES = ("label_error", "label_doubt", "conflicting_labels", "test_overlap", "exact_duplicate", "near_duplicate",
           "empty_text", "missing_label", "short_text", "rare_label")
@@ -200,7 +200,7 @@ def _check_settings(folds, near_duplicate, shingle_words, min_label_rows, short_
 def _load_model(model) -> Model | None:
     if model is None or isinstance(model, Model):
         return model
-    from .api import load
+    from classifier.io.model_file import load
 
     return load(model)
 

@@ -13,153 +13,28 @@ bundle works, whatever its pipeline.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import pickle
 import signal
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from . import defaults
-from .api import Progress, _check_decision, quiet_progress
-from .bundle import Model
-from .errors import ClassifierError, ColumnError, InputError
-from .labels import cell_text, decide
-from .tables import STDIO, TableFormat, TableWriter, encode_rows, expand_inputs, iter_table, require_column, table_format
+from classifier import defaults
+from classifier.cores import default_jobs
+from classifier.errors import ClassifierError, ColumnError, InputError
+from classifier.estimators.pipeline import FEATURES
+from classifier.io.paths import Job, expand_inputs, parquet_rows, plan_outputs
+from classifier.io.tables import STDIO, TableWriter, encode_rows, iter_table, require_column
+from classifier.model import Model
+from classifier.progress import Progress, quiet_progress
+from classifier.prediction.scoring import Decision, score_chunk
+from classifier.validation import check_at_least, check_decision
 
 
-@dataclass(frozen=True)
-class Decision:
-    """How probabilities become output cells: which labels, how many, from what threshold."""
-
-    text_col: str
-    labels: tuple[str, ...]
-    multi_label: bool
-    sep: str
-    top_k: int | None = None
-    threshold: float | None = None
-    probs: bool = False
-    explain: bool = False
-
-    @classmethod
-    def for_model(cls, model: Model, *, text_col: str = defaults.TEXT_COL, top_k: int | None = None,
-                  threshold: float | None = None, probs: bool = False, explain: bool = False) -> "Decision":
-        return cls(text_col=text_col, labels=tuple(model.labels), multi_label=model.multi_label,
-                   sep=model.card.get("label_sep", defaults.LABEL_SEP), top_k=top_k, threshold=threshold,
-                   probs=probs, explain=explain)
-
-    @property
-    def several(self) -> bool:
-        """Whether a row can get several labels (so scores are joined text, not one number)."""
-        return self.multi_label or (self.top_k or 1) > 1
-
-    def added_columns(self) -> list[str]:
-        names = [defaults.PREDICTED_LABEL, defaults.PREDICTED_SCORE]
-        if self.probs:
-            names += [defaults.PROB_PREFIX + label for label in self.labels]
-        if self.explain:
-            names.append(defaults.PREDICTED_TERMS)
-        return names
 
 
-def default_jobs() -> int:
-    """Worker processes used when ``jobs`` is not given: one per core this process may run on."""
-    with contextlib.suppress(AttributeError):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
-def score_chunk(model: Model, chunk: pd.DataFrame, decision: Decision) -> tuple[pd.DataFrame, int]:
-    """``chunk`` with the prediction columns added, and how many of its rows were scored.
-
-    Rows whose text is empty (after stripping) are kept with an empty label and score.
-    """
-    texts = cell_text(chunk[decision.text_col])
-    keep = np.flatnonzero((texts != "").to_numpy())
-    n = len(chunk)
-    labels_col = np.full(n, "", dtype=object)
-    scores_col = np.full(n, "" if decision.several else np.nan, dtype=object if decision.several else float)
-    prob_cols = np.full((n, len(decision.labels)), np.nan)
-    terms_col = np.full(n, "", dtype=object)
-    if len(keep):
-        kept_texts = chunk[decision.text_col].iloc[keep].map(str).tolist()
-        p = np.asarray(model.predict_proba(kept_texts))
-        labels_col[keep], scores_col[keep] = _cells(p, decision)
-        prob_cols[keep] = p.round(4)
-        if decision.explain:
-            terms_col[keep] = _explainer(model).rows(kept_texts, probs=p, top_k=decision.top_k,
-                                                      threshold=decision.threshold)
-    out = chunk.copy()
-    out[defaults.PREDICTED_LABEL] = labels_col
-    out[defaults.PREDICTED_SCORE] = scores_col
-    if decision.probs:
-        for j, label in enumerate(decision.labels):
-            out[defaults.PROB_PREFIX + label] = prob_cols[:, j]
-    if decision.explain:
-        out[defaults.PREDICTED_TERMS] = terms_col
-    return out, len(keep)
-
-
-def _explainer(model: Model):
-    """The model's :class:`~classifier.explain.Explainer`, built once (it indexes every term's weights)."""
-    from .explain import Explainer
-
-    explainer = model.__dict__.get("_explainer")
-    if explainer is None:
-        explainer = model.__dict__["_explainer"] = Explainer(model)
-    return explainer
-
-
-def _cells(p: np.ndarray, d: Decision) -> tuple[np.ndarray, np.ndarray]:
-    """The label and score cells of the rows of ``p`` (same values as :func:`classifier.labels.decide`)."""
-    labels = np.asarray(d.labels, dtype=object)
-    n, m = p.shape
-    if d.multi_label:
-        threshold = defaults.THRESHOLD_MULTI if d.threshold is None else d.threshold
-        chosen = p >= threshold
-        k = m if d.top_k is None else max(1, min(d.top_k, m))
-        if k < m:
-            top = np.zeros_like(chosen)
-            top[np.arange(n)[:, None], np.argsort(-p, axis=1, kind="stable")[:, :k]] = True
-            chosen &= top
-        return _joined_by_pattern(p, chosen, labels, d.sep)
-    threshold = defaults.THRESHOLD_SINGLE if d.threshold is None else d.threshold
-    if (d.top_k or 1) == 1:
-        best = p.argmax(axis=1)
-        top = p[np.arange(n), best]
-        ok = top >= threshold
-        label_cells = np.where(ok, labels[best], "").astype(object)
-        score_cells = np.array([round(float(s), 4) if y else np.nan for s, y in zip(top, ok)], dtype=float)
-        return label_cells, score_cells
-    chosen_labels, scores = decide(p, list(d.labels), False, top_k=d.top_k, threshold=threshold)
-    return (np.array([d.sep.join(row) for row in chosen_labels], dtype=object),
-            np.array([d.sep.join(f"{s:.4f}" for s in row) for row in scores], dtype=object))
-
-
-def _joined_by_pattern(p, chosen, labels, sep):
-    """Multi-label cells in label order, built once per distinct set of chosen labels (there are few)."""
-    n = len(p)
-    label_cells = np.full(n, "", dtype=object)
-    score_cells = np.full(n, "", dtype=object)
-    patterns, inverse = np.unique(chosen, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    for i, pattern in enumerate(patterns):
-        cols = np.flatnonzero(pattern)
-        if not len(cols):
-            continue
-        rows = np.flatnonzero(inverse == i)
-        label_cells[rows] = sep.join(labels[cols])
-        text = np.char.mod("%.4f", p[np.ix_(rows, cols)])
-        joined = text[:, 0]
-        for j in range(1, len(cols)):
-            joined = np.char.add(np.char.add(joined, sep), text[:, j])
-        score_cells[rows] = joined.astype(object)
-    return label_cells, score_cells
 
 
 _WORKER_MODEL: Model | None = None
@@ -170,7 +45,7 @@ def _init_worker(payload: bytes) -> None:
     global _WORKER_MODEL
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_MODEL = pickle.loads(payload)
-    features = _WORKER_MODEL.pipeline.named_steps["features"]
+    features = _WORKER_MODEL.pipeline.named_steps[FEATURES]
     if hasattr(features, "n_jobs"):
         features.n_jobs = 1
 
@@ -206,7 +81,7 @@ class _OrderedScorer:
 
     def __init__(self, model: Model, decision: Decision, jobs: int, parallel_min_rows: int):
         self.model, self.decision, self.jobs = model, decision, jobs
-        self.threaded = hasattr(model.pipeline.named_steps["features"], "n_jobs")
+        self.threaded = hasattr(model.pipeline.named_steps[FEATURES], "n_jobs")
         self.parallel_min_rows = parallel_min_rows
         self.pool = None
         self.rows_seen = 0
@@ -219,7 +94,7 @@ class _OrderedScorer:
         """
         pending: deque = deque()
         finished = False
-        features = self.model.pipeline.named_steps["features"]
+        features = self.model.pipeline.named_steps[FEATURES]
         threads = getattr(features, "n_jobs", None)
         if hasattr(features, "n_jobs"):
             features.n_jobs = self.jobs
@@ -277,71 +152,6 @@ def _start_pool(model: Model, jobs: int):
     return ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(payload,))
 
 
-@dataclass
-class _Job:
-    """One input table and where its rows go."""
-
-    source: str
-    output: str
-    size: int | None
-
-
-def plan_outputs(inputs: list[str], output: str | Path | None, output_dir: str | Path | None,
-                 fmt: str | None) -> list[_Job]:
-    """Pair each input with its output: the one ``output`` for all, or a file per input in ``output_dir``.
-
-    In ``output_dir`` an output keeps its input's path relative to the inputs'
-    common folder, with the format's suffix when ``fmt`` is given.
-    """
-    if output_dir is None:
-        target = STDIO if output is None else str(output)
-        jobs = [_Job(src, target, _size(src)) for src in inputs]
-    else:
-        if output not in (None, STDIO):
-            raise InputError("Give --output (one combined file) or --output-dir (one file per input), not both.",
-                             "Drop one of them.")
-        if STDIO in inputs:
-            raise InputError("--output-dir needs input files, not standard input.", "Use --output instead.")
-        base = Path(os.path.commonpath([str(Path(src).resolve().parent) for src in inputs]))
-        jobs = []
-        for src in inputs:
-            relative = Path(src).resolve().relative_to(base)
-            if fmt:
-                source_format = table_format(src)
-                new = TableFormat(fmt.lower(), source_format.gzip and fmt.lower() != "parquet")
-                relative = relative.with_name(_stem(relative.name) + new.suffix)
-            jobs.append(_Job(src, str(Path(output_dir) / relative), _size(src)))
-    for job in jobs:
-        if job.output != STDIO and job.source != STDIO and Path(job.output).resolve() == Path(job.source).resolve():
-            raise InputError(f"The output file is the input file ({job.source}).", "Write the predictions to a new file.")
-    return jobs
-
-
-def _stem(name: str) -> str:
-    """A table file's name without its format suffix (and ``.gz``)."""
-    if name.lower().endswith(".gz"):
-        name = name[:-3]
-    return name.rsplit(".", 1)[0] if "." in name else name
-
-
-def _size(source: str) -> int | None:
-    if source == STDIO:
-        return None
-    with contextlib.suppress(OSError):
-        return os.path.getsize(source)
-    return None
-
-
-def _parquet_rows(source: str) -> int | None:
-    """Rows of a Parquet file from its footer (``None`` if it cannot be read cheaply)."""
-    if table_format(source).kind != "parquet" or source.lower().endswith(".gz"):
-        return None
-    import pyarrow.parquet as pq
-
-    with contextlib.suppress(Exception):
-        return pq.ParquetFile(source).metadata.num_rows
-    return None
-
 
 def predict_table(
     model: Model,
@@ -390,15 +200,13 @@ def predict_table(
     address, else a local cluster of ``jobs`` workers) and writes one file per
     partition in ``output_dir``: see :func:`classifier.dask_engine.predict_table`.
     """
-    _check_decision(top_k, threshold)
-    if chunk_size < 1:
-        raise InputError(f"--chunk-size must be 1 or more, not {chunk_size}.", "Use a value such as 10000.")
-    if jobs is not None and jobs < 1:
-        raise InputError(f"--jobs must be 1 or more, not {jobs}.", "Leave it out to use every core.")
+    check_decision(top_k, threshold)
+    check_at_least("chunk_size", chunk_size, 1, "Use a value such as 10000.")
+    check_at_least("jobs", jobs, 1, "Leave it out to use every core.")
     decision = Decision.for_model(model, text_col=text_col, top_k=top_k, threshold=threshold, probs=probs,
                                   explain=explain)
     if engine == "dask":
-        from .dask_engine import predict_table as dask_predict_table
+        from classifier.prediction.dask_engine import predict_table as dask_predict_table
 
         if output not in (None, STDIO):
             raise InputError("--engine dask writes one file per partition, not one --output file.",
@@ -465,19 +273,19 @@ class _Writers:
             writer.__exit__(exc_type, exc, tb)
 
 
-def _chunks(plan: list[_Job], decision: Decision, chunk_size, encoding, writers: _Writers) -> Iterator:
+def _chunks(plan: list[Job], decision: Decision, chunk_size, encoding, writers: _Writers) -> Iterator:
     """Every input's chunks as ``(chunk, kind, header, (output, bytes_position, rows))``, in order,
     with a ``_Close`` marker after the last chunk bound for each output."""
     handed: dict[str, int] = {}
     columns: dict[str, tuple] = {}
     done_bytes = 0
     for index, job in enumerate(plan):
-        file_rows = _parquet_rows(job.source) if job.size else None
+        file_rows = parquet_rows(job.source) if job.size else None
         read_here = 0
         for chunk in iter_table(job.source, chunk_size=chunk_size, encoding=encoding):
             require_column(chunk, decision.text_col, "--text-col", job.source)
             if read_here == 0:
-                _check_added(chunk, decision, job.source)
+                decision.check_columns(chunk.columns, job.source)
                 if job.output in columns and tuple(chunk.columns) != columns[job.output]:
                     raise ColumnError(f"{job.source} does not have the same columns as {plan[0].source}, so "
                                       "they cannot go into one output table.",
@@ -499,11 +307,4 @@ def _chunks(plan: list[_Job], decision: Decision, chunk_size, encoding, writers:
             yield _Close(job.output)
 
 
-def _check_added(chunk: pd.DataFrame, decision: Decision, source) -> None:
-    taken = [name for name in decision.added_columns() if name in chunk.columns]
-    if taken:
-        raise ColumnError(f"The input already has column(s) {', '.join(map(repr, taken))}, which predict adds.",
-                          "Rename them in the input; predict never overwrites an input column.")
-
-
-__all__ = ["Decision", "default_jobs", "plan_outputs", "predict_table", "score_chunk"]
+__all__ = ["default_jobs", "predict_table"]

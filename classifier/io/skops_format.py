@@ -32,15 +32,15 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from .errors import ModelError
+from classifier.errors import ModelError
 
 TRUSTED_TYPES = frozenset({
     "builtins.dict",
     "builtins.list",
     "builtins.str",
     "builtins.tuple",
-    "classifier.features.TextFeatures",
-    "classifier.pipeline.CalibratedLinearSVC",
+    "classifier.estimators.features.TextFeatures",
+    "classifier.estimators.svm.CalibratedLinearSVC",
     "numpy.float32",
     "numpy.ndarray",
     "sklearn.pipeline.Pipeline",
@@ -52,6 +52,16 @@ model as ``.skops`` fails naming it, and ``tests/test_skops.py`` fails; add
 the type here only if loading it cannot run code chosen by the file (a
 scikit-learn estimator or a class of this package restores its attributes and
 nothing else)."""
+
+LEGACY_MODULES = {
+    "classifier.features": "classifier.estimators.features",
+    "classifier.pipeline": "classifier.estimators.svm",
+    "classifier.outofcore": "classifier.estimators.hashed",
+}
+"""Where the classes of models saved before the package was laid out in layers now live.
+
+Model files (skops and joblib alike) name the module of each class; a file written by an
+earlier version names one of these keys, and is read as if it named the value."""
 
 TRUSTED_LOADERS = frozenset({"DictNode", "ListNode", "TupleNode", "JsonNode", "TypeNode", "ObjectNode",
                              "NdArrayNode", "BytesNode"})
@@ -68,31 +78,62 @@ def is_skops(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
-def object_types(data: bytes, path: str | Path) -> set[str]:
-    """The types (``module.name``) of every object the skops file ``data`` holds, read from its schema only.
+def current_module(module: str) -> str:
+    """The module that holds today what a model file calls ``module`` (see :data:`LEGACY_MODULES`)."""
+    return LEGACY_MODULES.get(module, module)
 
-    Nothing is imported or constructed. An object restored by a loader
-    outside :data:`TRUSTED_LOADERS` is named ``module.name (via Loader)``.
-    """
+
+def _read_schema(data: bytes, path) -> dict:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            schema = json.loads(archive.read("schema.json"))
+            return json.loads(archive.read("schema.json"))
     except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, EOFError, zlib.error, NotImplementedError,
             OSError) as exc:
         raise ModelError(f"{path} is not a readable skops model file ({type(exc).__name__}); it may be truncated or "
                          "not a model at all.", _HINT) from exc
-    found: set[str] = set()
+
+
+def _nodes(schema):
+    """Every node of a skops schema that names a type."""
     stack = [schema]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             if "__class__" in node or "__module__" in node:
-                name = f"{node.get('__module__')}.{node.get('__class__')}"
-                loader = node.get("__loader__")
-                found.add(name if loader in TRUSTED_LOADERS else f"{name} (via {loader})")
+                yield node
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
+
+
+def _renamed_legacy(data: bytes, path) -> bytes:
+    """``data`` with the legacy module names of its schema replaced by today's (unchanged if it has none)."""
+    schema = _read_schema(data, path)
+    legacy = [node for node in _nodes(schema) if node.get("__module__") in LEGACY_MODULES]
+    if not legacy:
+        return data
+    for node in legacy:
+        node["__module__"] = current_module(node["__module__"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            body = json.dumps(schema).encode() if item.filename == "schema.json" else source.read(item)
+            target.writestr(item, body)
+    return out.getvalue()
+
+
+def object_types(data: bytes, path: str | Path) -> set[str]:
+    """The types (``module.name``) of every object the skops file ``data`` holds, read from its schema only.
+
+    Nothing is imported or constructed. An object restored by a loader
+    outside :data:`TRUSTED_LOADERS` is named ``module.name (via Loader)``;
+    legacy module names are given as today's (:data:`LEGACY_MODULES`).
+    """
+    found: set[str] = set()
+    for node in _nodes(_read_schema(data, path)):
+        name = f"{current_module(str(node.get('__module__')))}.{node.get('__class__')}"
+        loader = node.get("__loader__")
+        found.add(name if loader in TRUSTED_LOADERS else f"{name} (via {loader})")
     return found
 
 
@@ -144,7 +185,7 @@ def load_pipeline(payload: bytes, path: str | Path):
     """The pipeline saved in ``payload``, if every object in it is of a :data:`TRUSTED_TYPES` type."""
     found = object_types(payload, path)
     _refuse_untrusted(found, TRUSTED_TYPES, path)
-    return _loads(payload, found, path)
+    return _loads(_renamed_legacy(payload, path), found, path)
 
 
 def dump_pipeline(pipeline) -> bytes:
@@ -160,7 +201,7 @@ def dump_pipeline(pipeline) -> bytes:
     if untrusted:
         raise ModelError(f"The model holds types that .skops models may not contain: {', '.join(untrusted)}.",
                          "Save it as .joblib; or, if loading these types cannot run code, add them to "
-                         "TRUSTED_TYPES in classifier/skops_format.py.")
+                         "TRUSTED_TYPES in classifier/io/skops_format.py.")
     return payload
 
 

@@ -21,12 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import defaults
-from .api import Progress, quiet_progress
-from .batch import Decision, _check_added, default_jobs, score_chunk
-from .bundle import Model
-from .errors import ClassifierError, ColumnError, InputError, OutputError
-from .tables import TableFormat, TableWriter, encode_rows, expand_inputs, table_format
+from classifier import defaults
+from classifier.cores import default_jobs
+from classifier.errors import ClassifierError, ColumnError, InputError, OutputError
+from classifier.io.paths import expand_inputs
+from classifier.io.tables import TableFormat, TableWriter, encode_rows, table_format
+from classifier.model import Model
+from classifier.prediction.scoring import Decision, score_chunk
+from classifier.progress import Progress, quiet_progress
 
 EXTRA_HINT = "Install the extra: pip install 'classifier[dask]'."
 
@@ -164,7 +166,7 @@ def predict_table(
             existing = ", ".join(map(repr, map(str, frame.columns))) or "none"
             raise ColumnError(f"{source} has no column {decision.text_col!r} (its columns: {existing}).",
                               "Pass --text-col with one of those names.")
-        _check_added(pd.DataFrame(columns=list(frame.columns)), decision, source)
+        decision.check_columns(pd.DataFrame(columns=list(frame.columns)).columns, source)
         fs.makedirs(root, exist_ok=True)
         separator = "" if str(output_dir).endswith("/") else "/"
         parts = frame.to_delayed()

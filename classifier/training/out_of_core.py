@@ -17,146 +17,30 @@ evaluate and info use it like any other.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import pickle
 import tempfile
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.feature_extraction import FeatureHasher
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import normalize
 
-from . import __version__, defaults
-from .api import Progress, _display_path, _score, holdout_size, quiet_progress
-from .bundle import Model, library_versions
-from .errors import ColumnError, InputError, LabelError
-from .labels import cell_text, find_label_column
-from .pipeline import default_calibration, fit_calibration, probabilities
-from .tables import STDIO, iter_table, require_column
-
-
-class HashedTfidf(TransformerMixin, BaseEstimator):
-    """TF-IDF weights of hashed word n-grams: a vectoriser with no vocabulary, fitted from document counts.
-
-    ``get_feature_names_out`` names each hash bucket after the most frequent
-    term seen in it while fitting (``hash:<n>`` if none was seen), so the top
-    terms of a label can still be shown.
-    """
-
-    def __init__(self, n_features: int = defaults.OUT_OF_CORE["n_features"], ngram_range=(1, 2),
-                 sublinear_tf: bool = True, lowercase: bool = True):
-        self.n_features = n_features
-        self.ngram_range = ngram_range
-        self.sublinear_tf = sublinear_tf
-        self.lowercase = lowercase
-
-    def hasher(self) -> HashingVectorizer:
-        return HashingVectorizer(n_features=self.n_features, ngram_range=tuple(self.ngram_range),
-                                 lowercase=self.lowercase, alternate_sign=False, norm=None, dtype=np.float32)
-
-    def counts(self, texts) -> sparse.csr_matrix:
-        """Raw term counts per hash bucket (what the buckets on disk hold)."""
-        return self.hasher().transform(texts)
-
-    def fit_counts(self, document_frequency: np.ndarray, n_documents: int, names: dict[int, str]) -> "HashedTfidf":
-        """Set the IDF weights from per-bucket document frequencies, and the bucket names."""
-        self.idf_ = (np.log((1 + n_documents) / (1 + document_frequency)) + 1).astype(np.float32)
-        self.names_ = dict(names)
-        return self
-
-    def fit(self, texts, y=None) -> "HashedTfidf":
-        """Fit the IDF weights and bucket names on ``texts`` held in memory."""
-        texts = list(texts)
-        counts = self.counts(texts)
-        names: Counter = Counter()
-        analyzer = self.hasher().build_analyzer()
-        for text in texts:
-            names.update(analyzer(text))
-        return self.fit_counts(np.bincount(counts.indices, minlength=self.n_features), len(texts),
-                               _bucket_names(names, self))
-
-    def weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
-        """TF-IDF weights, L2-normalised per row, from raw counts."""
-        weights = counts.astype(np.float32, copy=True)
-        if self.sublinear_tf:
-            np.log1p(weights.data, out=weights.data)
-        weights = weights @ sparse.diags(self.idf_)
-        return normalize(weights, copy=False)
-
-    def transform(self, texts) -> sparse.csr_matrix:
-        return self.weigh(self.counts(list(texts)))
-
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        names = np.array([f"hash:{i}" for i in range(self.n_features)], dtype=object)
-        for index, term in self.names_.items():
-            names[index] = term
-        return names
-
-
-class IncrementalLinearSVC(ClassifierMixin, BaseEstimator):
-    """One linear SVM per label fitted by SGD in mini-batches, with Platt-calibrated probabilities.
-
-    Single-label: the label probabilities are normalised to sum to one;
-    multi-label: each stands alone. ``coef_`` holds one row of weights per label.
-    """
-
-    def __init__(self, alpha: float = defaults.OUT_OF_CORE["alpha"], multi_label: bool = False,
-                 random_state: int = 0):
-        self.alpha = alpha
-        self.multi_label = multi_label
-        self.random_state = random_state
-
-    def fit(self, X, target: np.ndarray, classes=None) -> "IncrementalLinearSVC":
-        """Fit from scratch on ``X`` and the 0/1 ``target`` matrix in one pass (uncalibrated)."""
-        self.start(classes if classes is not None else range(target.shape[1]))
-        return self.partial_fit(X, target)
-
-    def start(self, classes) -> "IncrementalLinearSVC":
-        self.classes_ = np.asarray(classes, dtype=object)
-        self.estimators_ = [SGDClassifier(loss="hinge", alpha=self.alpha, average=True,
-                                          random_state=self.random_state + k) for k in range(len(classes))]
-        self.calibration_ = default_calibration(len(classes), self.multi_label)
-        return self
-
-    def partial_fit(self, X, target: np.ndarray) -> "IncrementalLinearSVC":
-        """One SGD pass over ``X`` for every label; ``target`` is the 0/1 matrix (rows, labels)."""
-        for k, estimator in enumerate(self.estimators_):
-            estimator.partial_fit(X, target[:, k], classes=np.array([0, 1]))
-        self.coef_ = np.vstack([e.coef_[0] for e in self.estimators_]).astype(np.float32)
-        self.intercept_ = np.array([e.intercept_[0] for e in self.estimators_])
-        return self
-
-    def finish(self) -> "IncrementalLinearSVC":
-        """Drop the SGD state (several copies of the weights) once training is over, to keep model files small."""
-        self.estimators_ = []
-        return self
-
-    def calibrate(self, margins: np.ndarray, target: np.ndarray) -> "IncrementalLinearSVC":
-        """Fit the calibration on margins of rows the SVMs were not trained on (the same calibration
-        as the in-memory model: see :func:`classifier.pipeline.probabilities`)."""
-        self.calibration_ = fit_calibration(margins, target, self.multi_label)
-        return self
-
-    def decision_function(self, X) -> np.ndarray:
-        return np.asarray(X @ self.coef_.T) + self.intercept_
-
-    def predict_proba(self, X) -> np.ndarray:
-        return probabilities(self.decision_function(X), self.calibration_, self.multi_label)
-
-    def predict(self, X):
-        probs = self.predict_proba(X)
-        if self.multi_label:
-            return (probs >= defaults.THRESHOLD_MULTI).astype(int)
-        return self.classes_[probs.argmax(axis=1)]
+from classifier import defaults
+from classifier.errors import ColumnError, InputError, LabelError
+from classifier.estimators.hashed import HashedTfidf, IncrementalLinearSVC, bucket_names
+from classifier.estimators.pipeline import FEATURES, MODEL
+from classifier.fingerprints import file_sha256
+from classifier.io.labelled import read_labelled
+from classifier.io.tables import STDIO, iter_table, require_column
+from classifier.labels import cell_text, find_label_column
+from classifier.metrics import score
+from classifier.model import Model
+from classifier.progress import Progress, quiet_progress
+from classifier.training.card import model_card
+from classifier.validation import holdout_size
 
 
 class _Buckets:
@@ -192,13 +76,6 @@ def _expected_rows(source, first: pd.DataFrame) -> int | None:
         return None
     return int(Path(source).stat().st_size / position * len(first))
 
-
-def _sha256(source) -> str:
-    digest = hashlib.sha256()
-    with open(source, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def train(
@@ -266,56 +143,37 @@ def train(
             target = np.vstack([target_of(p[1]) for p in calib_rows])
             keep = target.any(axis=1) if not spec_multi else np.ones(len(target), bool)
             estimator.calibrate(estimator.decision_function(features.weigh(X[keep])), target[keep])
-        pipeline = Pipeline([("features", features), ("model", estimator)])
+        pipeline = Pipeline([(FEATURES, features), (MODEL, estimator)])
         model = Model(pipeline, {"labels": [str(label) for label in labels],
                                  "task": "multi_label" if spec_multi else "single_label", "label_sep": label_sep})
         progress("Scoring the held-out rows")
         metrics, holdout = None, {"source": "none"}
         if test is not None:
-            from .api import read_labelled
-
             held = read_labelled(test, text_col=text_col, label_col=spill["label_col"], label_sep=label_sep,
                                  multi_label=spec_multi, encoding=encoding)
-            metrics = _score(model, held.texts, held.labels, spec_multi)
+            metrics = score(model, held.texts, held.labels, spec_multi)
             holdout = {"source": "file", "path": str(test), "rows": len(held.texts), "sha256": held.sha256}
         elif spill["holdout_texts"]:
             gold = [_gold(cell, spec_multi, label_sep) for cell in spill["holdout_labels"]]
             pairs = [(t, g) for t, g in zip(spill["holdout_texts"], gold) if spec_multi or g]
-            metrics = _score(model, [t for t, _ in pairs], [g for _, g in pairs], spec_multi)
+            metrics = score(model, [t for t, _ in pairs], [g for _, g in pairs], spec_multi)
             holdout = {"source": "split", "test_size": test_size, "seed": seed, "stratified": False,
                        "rows_test": len(pairs), "rows_train": spill["train_rows"], "refit_on_all_rows": False}
     notes = ["Trained out of core: hashed word 1-2-grams, linear SVMs fitted by SGD over "
              f"{passes} passes, Platt-calibrated on {sum(len(p[1]) for p in calib_rows):,} rows kept out of training."]
     if holdout["source"] == "split":
         notes.append("The held-out rows are a random (unstratified) slice; the saved model was not refitted on them.")
-    card = {
-        "classifier_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "task": model.card["task"],
-        "labels": model.card["labels"],
-        "label_counts": spill["label_counts"],
-        "text_col": text_col,
-        "label_col": spill["label_col"],
-        "label_sep": label_sep,
-        "training_data": {
-            "path": _display_path(data),
-            "rows_read": spill["rows_read"],
-            "rows_used": spill["train_rows"],
-            "rows_skipped": spill["skipped"],
-            "sha256": spill["sha256"],
-        },
-        "params": {
-            "features": {"hashing": True, "n_features": features.n_features,
-                         "ngram_range": list(features.ngram_range), "sublinear_tf": True, "lowercase": True},
-            "model": {"out_of_core": True, "alpha": settings["alpha"], "passes": passes,
-                      "chunk_size": chunk_size, "buckets": len(spill["buckets"].paths)},
-            "seed": seed,
-        },
-        "holdout": holdout,
-        "metrics": metrics,
-        "notes": notes,
-        "library_versions": library_versions(),
+    params = {
+        "features": {"hashing": True, "n_features": features.n_features,
+                     "ngram_range": list(features.ngram_range), "sublinear_tf": True, "lowercase": True},
+        "model": {"out_of_core": True, "alpha": settings["alpha"], "passes": passes,
+                  "chunk_size": chunk_size, "buckets": len(spill["buckets"].paths)},
+        "seed": seed,
     }
+    card = model_card(task=model.card["task"], labels=model.card["labels"], label_counts=spill["label_counts"],
+                      text_col=text_col, label_col=spill["label_col"], label_sep=label_sep, source=data,
+                      rows_read=spill["rows_read"], rows_used=spill["train_rows"], rows_skipped=spill["skipped"],
+                      sha256=spill["sha256"], params=params, holdout=holdout, metrics=metrics, notes=notes)
     return Model(pipeline=pipeline, card=card)
 
 
@@ -443,25 +301,12 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
     counts_out = ({k: multis[k] for k in sorted(multis)} if multi else {k: singles[k] for k in sorted(singles)})
     return {
         "buckets": buckets, "calibration": calibration, "df": df_counts, "documents": max(1, documents),
-        "names": _bucket_names(name_counts, features), "multi_label": multi, "labels": labels,
+        "names": bucket_names(name_counts, features), "multi_label": multi, "labels": labels,
         "label_counts": counts_out, "label_col": column, "holdout_texts": holdout_texts,
         "holdout_labels": holdout_labels, "rows_read": rows_read, "train_rows": train_rows,
         "skipped": {"empty_text": empty_text, **({} if multi else {"missing_label": no_label})},
-        "sha256": "" if str(source) == STDIO else _sha256(source),
+        "sha256": "" if str(source) == STDIO else file_sha256(source),
     }
-
-
-def _bucket_names(term_counts: Counter, features: HashedTfidf) -> dict[int, str]:
-    """The most frequent sampled term of each hash bucket."""
-    if not term_counts:
-        return {}
-    terms = [t for t, _ in term_counts.most_common()]
-    hasher = FeatureHasher(n_features=features.n_features, input_type="string", alternate_sign=False)
-    buckets = hasher.transform([[t] for t in terms]).indices
-    names: dict[int, str] = {}
-    for term, bucket in zip(terms, buckets):
-        names.setdefault(int(bucket), term)
-    return names
 
 
 def use_out_of_core(data, out_of_core: bool | None) -> bool:

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, defaults
-from .explain import display_term, top_terms
-from .files import atomic_write
-from .labels import decide
-from .metrics import calibration_events, reliability_bins
+from classifier import defaults
+from classifier.explain import display_term, top_terms
+from classifier.files import atomic_write
+from classifier.labels import decide
+from classifier.metrics import calibration_events, reliability_bins
+from classifier.version import __version__
 
 COLORS = {
     "confusion": "Blues",

@@ -26,7 +26,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 
-from . import defaults
+from classifier import defaults
 
 _P = np.uint64(0x100000001B3)  # an odd multiplier, so it has an inverse modulo 2**64
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))

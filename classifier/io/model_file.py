@@ -26,18 +26,19 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
-import platform
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import joblib
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from . import skops_format
-from .errors import ModelError
-from .files import atomic_write, check_readable
+from classifier.errors import ModelError
+from classifier.files import atomic_write, check_readable
+from classifier.io import skops_format
+from classifier.estimators.pipeline import MODEL
+from classifier.model import Model
+from classifier.version import library_versions
 
 FORMAT = "classifier-model"
 FORMAT_VERSION = 1
@@ -49,53 +50,6 @@ class VersionWarning(UserWarning):
     """A model was saved under different library versions than the running ones."""
 
 
-def library_versions() -> dict[str, str]:
-    """Versions of Python and of the libraries a saved model depends on."""
-    import pandas
-    import scipy
-    import sklearn
-
-    from . import __version__
-
-    return {
-        "classifier": __version__,
-        "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "pandas": pandas.__version__,
-        "joblib": joblib.__version__,
-        "skops": _skops_version(),
-    }
-
-
-def _skops_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("skops")
-    except PackageNotFoundError:
-        return "not installed"
-
-
-@dataclass
-class Model:
-    """A fitted pipeline (vectoriser and classifier) with its model card."""
-
-    pipeline: Pipeline
-    card: dict = field(default_factory=dict)
-
-    @property
-    def labels(self) -> list[str]:
-        return list(self.card["labels"])
-
-    @property
-    def multi_label(self) -> bool:
-        return self.card["task"] == "multi_label"
-
-    def predict_proba(self, texts) -> np.ndarray:
-        """Calibrated probabilities: one row per text, one column per label (in ``labels`` order)."""
-        return self.pipeline.predict_proba(list(texts))
 
 
 def file_format(path: str | Path) -> str:
@@ -199,7 +153,7 @@ def _model(bundle: dict, path: Path) -> Model:
         pipeline = skops_format.load_pipeline(bundle["payload"], path)
     else:
         try:
-            pipeline = pickle.loads(bundle["payload"])
+            pipeline = _LegacyUnpickler(io.BytesIO(bundle["payload"])).load()
         except Exception as exc:
             raise ModelError(f"{path} holds a model that cannot be loaded here ({type(exc).__name__}: {exc}).",
                              "Retrain the model with this version of classifier.") from exc
@@ -209,6 +163,13 @@ def _model(bundle: dict, path: Path) -> Model:
     check_layout(pipeline, card, path)
     _warn_versions(card.get("library_versions", {}), path)
     return Model(pipeline=pipeline, card=card)
+
+
+class _LegacyUnpickler(pickle.Unpickler):
+    """Reads pickles that name a class by the module it lived in before the package was laid out in layers."""
+
+    def find_class(self, module, name):
+        return super().find_class(skops_format.current_module(module), name)
 
 
 def load(path: str | Path) -> Model:
@@ -233,7 +194,7 @@ def check_layout(pipeline: Pipeline, card: dict, path) -> None:
     except Exception as exc:
         raise ModelError(f"{path} holds a pipeline that cannot score text ({type(exc).__name__}: {exc}).",
                          "Retrain the model with this version of classifier.") from exc
-    classes = getattr(pipeline.named_steps.get("model"), "classes_", None)
+    classes = getattr(pipeline.named_steps.get(MODEL), "classes_", None)
     wrong_order = (card["task"] == "single_label" and classes is not None
                    and [str(c) for c in classes] != labels)
     if len(width) != 2 or width[1] != len(labels) or wrong_order:

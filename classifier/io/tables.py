@@ -32,12 +32,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import defaults
-from .errors import ColumnError, InputError, OutputError, TableError
-from .files import atomic_write, check_readable
+from classifier import defaults
+from classifier.errors import ColumnError, InputError, OutputError, TableError
+from classifier.files import atomic_write, check_readable
 
 FORMATS = ("csv", "tsv", "jsonl", "parquet")
-_SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
              ".parquet": "parquet", ".pq": "parquet"}
 STDIO = "-"
 _FIELD_LIMIT = 2**31 - 1
@@ -69,13 +69,13 @@ def table_format(path: str | Path, fmt: str | None = None) -> TableFormat:
         return TableFormat("csv")
     stem = name[:-3] if compressed else name
     suffix = Path(stem).suffix.lower()
-    if suffix not in _SUFFIXES:
+    if suffix not in SUFFIXES:
         shown = suffix or "no extension"
         raise TableError(
             f"Cannot tell the format of {path} ({shown}).",
             "Name the file .csv, .tsv, .jsonl or .parquet (optionally with .gz).",
         )
-    return TableFormat(_SUFFIXES[suffix], compressed)
+    return TableFormat(SUFFIXES[suffix], compressed)
 
 
 def read_table(source: str | Path, *, encoding: str | None = None) -> pd.DataFrame:
@@ -507,31 +507,6 @@ def _json_value(value):
         return value.decode("utf-8", "replace")
     return str(value)
 
-
-def expand_inputs(pattern: str | Path) -> list[str]:
-    """The table files named by ``pattern``: a file, ``-``, a folder (every table in it and its
-    subfolders) or a glob such as ``parts/*.parquet`` (``**`` matches subfolders), sorted by name."""
-    import glob
-
-    text = str(pattern)
-    if text == STDIO or (not glob.has_magic(text) and not Path(text).is_dir()):
-        return [text]
-    if Path(text).is_dir():
-        found = [str(p) for p in sorted(Path(text).rglob("*")) if p.is_file() and _is_table_name(p.name)]
-        if not found:
-            raise InputError(f"The folder {text} holds no table files.",
-                             "Put .csv, .tsv, .jsonl or .parquet files (optionally .gz) in it.")
-        return found
-    found = sorted(p for p in glob.glob(text, recursive=True) if Path(p).is_file())
-    if not found:
-        raise InputError(f"No file matches {text}.", "Check the pattern; quote it so the shell does not expand it.")
-    return found
-
-
-def _is_table_name(name: str) -> bool:
-    name = name.lower()
-    stem = name[:-3] if name.endswith(".gz") else name
-    return not name.startswith(".") and Path(stem).suffix in _SUFFIXES
 
 
 class TableWriter:

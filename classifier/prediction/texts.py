@@ -1,0 +1,42 @@
+"""Prediction of texts held in memory: labels and calibrated scores for each text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from classifier.explain import explain_rows
+from classifier.labels import decide
+from classifier.model import Model
+from classifier.validation import check_decision
+
+
+def predict_texts(
+    model: Model, texts: Iterable[str], *, top_k: int | None = None, threshold: float | None = None,
+    explain: bool = False,
+) -> list[dict]:
+    """Labels for each text: ``[{"text", "labels": [...], "scores": [...]}]``, labels most probable first.
+
+    An empty or whitespace-only text gets no labels. With ``explain``, each
+    result also has ``"terms"``: the terms behind its labels with their
+    contributions (see :func:`classifier.explain.explain_rows`).
+    """
+    texts = [("" if t is None else str(t)) for t in texts]
+    check_decision(top_k, threshold)
+    keep = [i for i, t in enumerate(texts) if t.strip()]
+    labels: list = [[] for _ in texts]
+    scores: list = [[] for _ in texts]
+    terms = [""] * len(texts)
+    if keep:
+        kept = texts if len(keep) == len(texts) else [texts[i] for i in keep]
+        probs = model.predict_proba(kept)
+        found, values = decide(probs, model.labels, model.multi_label, top_k=top_k, threshold=threshold)
+        for i, lab, sc in zip(keep, found, values):
+            labels[i], scores[i] = lab, sc
+        if explain:
+            for i, why in zip(keep, explain_rows(model, kept, probs=probs, top_k=top_k, threshold=threshold)):
+                terms[i] = why
+    results = [{"text": t, "labels": lab, "scores": sc} for t, lab, sc in zip(texts, labels, scores)]
+    if explain:
+        for result, why in zip(results, terms):
+            result["terms"] = why
+    return results
