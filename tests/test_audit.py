@@ -9,8 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import classifier
-from classifier.insight.audit import COLUMNS, audit, near_duplicate_pairs
+from classifier.audit import COLUMNS, ISSUES, audit, near_duplicate_pairs
+from classifier.audit.crossval import out_of_fold
+from classifier.audit.label_issues import judge_single
 from classifier.errors import ClassifierError, ColumnError, InputError, LabelError, ModelError
+from classifier.estimators.pipeline import build_pipeline
+from classifier.io.labelled import read_labelled
 
 from .conftest import FILLER, TOPICS, make_multi_rows, make_rows, shared
 
@@ -144,7 +148,7 @@ def test_output_table_is_ranked_and_complete(tmp_path):
     assert len(written) == result["rows_flagged"] == len(result["rows"])
     assert written["rank"].tolist() == list(range(1, len(written) + 1))
     assert result["output"] == str(out)
-    order = {name: i for i, name in enumerate(classifier.insight.audit.ISSUES)}
+    order = {name: i for i, name in enumerate(ISSUES)}
     tiers = [order[issues.split(";")[0]] for issues in written["issues"]]
     assert tiers == sorted(tiers)
 
@@ -175,9 +179,9 @@ def test_model_with_unusable_settings(tmp_path, single_model):
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"folds": 1}, InputError, "--folds must be 2 or more"),
-    ({"near_duplicate": 0.3}, InputError, "--near-duplicate must be between 0.5 and 1"),
-    ({"shingle_words": 0}, InputError, "--shingle-words must be 1 or more"),
+    ({"folds": 1}, InputError, "`folds` must be 2 or more"),
+    ({"near_duplicate": 0.3}, InputError, "`near_duplicate` must be between 0.5 and 1"),
+    ({"shingle_words": 0}, InputError, "`shingle_words` must be 1 or more"),
     ({"short_words": -1}, InputError, "cannot be negative"),
     ({"text_col": "body"}, ColumnError, "no column 'body'"),
     ({"label_col": "topic"}, ColumnError, "no label column 'topic'"),
@@ -198,6 +202,50 @@ def test_one_class_and_output_over_data(tmp_path):
     with pytest.raises(InputError, match="output file is the data file"):
         audit(path, output=path)
 
+
+
+def test_a_label_only_on_a_row_without_text_is_listed_not_a_crash(tmp_path):
+    df = pd.concat([make_rows(n_per_class=15, seed=4), pd.DataFrame([{"text": "", "label": "ghost"}])],
+                   ignore_index=True)
+    result = audit(write(df, tmp_path / "d.csv"))
+    assert "ghost" in result["labels"] and "ghost" not in result["label_counts"]
+    assert result["counts"]["empty_text"] == 1
+    assert result["rows"][-1] == {**result["rows"][-1], "row": len(df), "issues": "empty_text", "label": "ghost"}
+
+
+def test_read_labelled_every_row_keeps_the_rows_training_drops(tmp_path):
+    path = write(pd.DataFrame({"text": ["one two", "", "three four"], "label": ["x", "y", ""]}), tmp_path / "d.csv")
+    every = read_labelled(path, every_row=True, fingerprint=False)
+    assert every.texts == ["one two", "", "three four"] and every.labels == ["x", "y", ""]
+    assert every.label_set == ["x", "y"] and every.skipped == {"empty_text": 1, "missing_label": 1}
+    usable = read_labelled(path, fingerprint=False)
+    assert usable.texts == ["one two"] and usable.labels == ["x"] and usable.skipped == every.skipped
+
+
+def test_label_issues_are_judged_from_the_probabilities_alone():
+    """Confident learning by hand: thresholds are each label's mean probability over the rows given it."""
+    y = np.array(["a", "a", "b", "b"], dtype=object)
+    probs = np.array([[0.9, 0.1], [0.1, 0.9], [0.2, 0.8], [0.3, 0.7]])  # thresholds: a 0.5, b 0.75
+    usable = np.array([0, 2, 3, 4])  # table row 1 has no label: it stays unjudged
+    issues = judge_single(probs, y, np.ones_like(probs, dtype=bool), ["a", "b"], usable, 5)
+    assert issues.flagged.tolist() == [False, False, True, False, False]
+    assert not issues.doubted.any()
+    assert issues.suggested == [None, None, "b", None, None] and issues.suggested_score[2] == 0.9
+    assert np.isnan(issues.score[1]) and issues.score[[0, 2, 3, 4]] == pytest.approx([0.1, 0.9, 0.2, 0.3])
+
+
+def test_out_of_fold_fits_a_fresh_pipeline_per_fold_sized_to_its_training_rows():
+    df = make_rows(n_per_class=10, seed=1)
+    sizes = []
+
+    def build(n_rows):
+        sizes.append(n_rows)
+        return build_pipeline(n_rows)
+
+    probs, known = out_of_fold(build, df["text"].tolist(), df["label"].to_numpy(dtype=object), folds=3, seed=0,
+                               source="t")
+    assert sizes == [20, 20, 20]
+    assert probs.shape == (30, 3) and known.all() and probs.sum(axis=1) == pytest.approx(np.ones(30))
 
 words = st.sampled_from("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split())
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from classifier.insight.audit import COLUMNS
+from classifier.audit import COLUMNS
 from classifier.cli import app
 
 from .conftest import make_rows

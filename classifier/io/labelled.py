@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from classifier import defaults
 from classifier.errors import InputError
 from classifier.fingerprints import table_sha256
@@ -41,7 +43,7 @@ class LabelledData:
     def label_set(self) -> list[str]:
         if self.spec.multi_label:
             return sorted({label for row in self.labels for label in row})
-        return sorted(set(self.labels))
+        return sorted(set(self.labels) - {""})
 
 
 def read_labelled(
@@ -54,6 +56,7 @@ def read_labelled(
     multi_label: bool | None = None,
     encoding: str | None = None,
     fingerprint: bool = True,
+    every_row: bool = False,
 ) -> LabelledData:
     """Read a labelled table, dropping rows with no text (and, single-label, no label).
 
@@ -61,6 +64,9 @@ def read_labelled(
     table has it, else ``label``, else ``labels``. ``multi_label=None`` decides from the column: multi-label if any cell
     holds ``label_sep`` or the column is named ``labels``. ``fingerprint``
     reads the file once more for its SHA-256 (``sha256``; empty without it).
+    ``every_row`` drops nothing (the audit reports those rows): ``texts`` and
+    ``labels`` then hold every row in file order, ``''`` for a missing cell of text or
+    single label; ``skipped`` still counts the rows that would be dropped.
     """
     df = read_table(source, encoding=encoding)
     name = "standard input" if str(source) == STDIO else str(source)
@@ -72,15 +78,17 @@ def read_labelled(
     skipped = {"empty_text": int((~has_text).sum())}
     if multi_label:
         keep = has_text
-        labels = parse_multi(df.loc[keep, column], label_sep)
     else:
         raw = parse_single(df[column])
         has_label = raw != ""
         skipped["missing_label"] = int((has_text & ~has_label).sum())
         keep = has_text & has_label
-        labels = raw[keep].tolist()
+    if every_row:
+        keep = pd.Series(True, index=df.index)
+    labels = parse_multi(df.loc[keep, column], label_sep) if multi_label else raw[keep].tolist()
+    kept = df.loc[keep, text_col].astype(object)
     return LabelledData(
-        texts=df.loc[keep, text_col].map(str).tolist(),
+        texts=kept.where(kept.notna(), "").map(str).tolist(),
         labels=labels,
         spec=spec,
         source=name,
