@@ -37,8 +37,6 @@ JOBS = None
 """Worker processes for batch prediction; ``None``: one per core."""
 PARALLEL_MIN_ROWS = 50_000
 """Batch prediction starts worker processes only past this many rows (starting them costs about a second)."""
-DASK_BLOCKSIZE = "64MB"
-"""``--engine dask``: bytes of CSV/JSON Lines per partition (gzip and Parquet files: one partition per file)."""
 DASK_CONNECT_TIMEOUT = "10s"
 """``--engine dask --scheduler``: how long to try reaching the scheduler."""
 

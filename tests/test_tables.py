@@ -56,7 +56,7 @@ def test_utf8_bom_is_stripped(tmp_path):
 def test_latin1_needs_encoding_option(tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("text,label\ncaf\xe9 attack,a\n".encode("cp1252"))
-    with pytest.raises(TableError, match="--encoding cp1252"):
+    with pytest.raises(TableError, match="`encoding` cp1252"):
         read_table(path)
     assert read_table(path, encoding="cp1252")["text"].tolist() == ["café attack"]
 
@@ -119,9 +119,50 @@ def test_stdin_reads_csv(monkeypatch):
     assert read_table("-").values.tolist() == [["hello", "a"]]
 
 
-def test_require_column_names_existing_columns():
-    with pytest.raises(ColumnError, match=r"no column 'body' \(its columns: 'id', 'date', 'text'\).*--text-col"):
-        require_column(FRAME, "body", "--text-col", "x.csv")
+@pytest.mark.parametrize("parameter", ["text_col", "`text_col`", "--text-col"])
+def test_require_column_names_existing_columns_and_the_parameter(parameter):
+    with pytest.raises(ColumnError, match=r"no column 'body' \(its columns: 'id', 'date', 'text'\)\. "
+                                          r"Pass `text_col` with one of those names\.$"):
+        require_column(FRAME, "body", parameter, "x.csv")
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.tsv.gz", "t.jsonl", "t.parquet", "t.parquet.gz"])
+def test_urls_are_written_and_read_like_files(tmp_path, name):
+    fsspec = pytest.importorskip("fsspec")
+    url = f"memory://{tmp_path.name}/{name}"
+    with TableWriter(url) as writer:
+        writer.write(FRAME.iloc[:2])
+        writer.write(FRAME.iloc[2:])
+    back = pd.concat(list(iter_table(url, chunk_size=2)), ignore_index=True)
+    assert back.astype(str).values.tolist() == FRAME.values.tolist()
+    fsspec.filesystem("memory").rm(f"/{tmp_path.name}", recursive=True)
+
+
+def test_a_malformed_url_fails_as_the_same_file_does(tmp_path):
+    fsspec = pytest.importorskip("fsspec")
+    content = b'text,label\na,b\n"unclosed,a\nmore,b\n'
+    (tmp_path / "bad.csv").write_bytes(content)
+    url = f"memory://{tmp_path.name}/bad.csv"
+    with fsspec.open(url, "wb") as handle:
+        handle.write(content)
+    errors = []
+    for source in (tmp_path / "bad.csv", url):
+        with pytest.raises(TableError) as caught:
+            read_table(source)
+        errors.append(str(caught.value).replace(str(source), "SOURCE"))
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("SOURCE is not a well-formed CSV table: the quoted field that starts on line 3 is")
+
+
+def test_located_path_is_named_as_given_and_opened_from_anywhere(tmp_path, monkeypatch):
+    from classifier.io.paths import LocatedPath
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text('text\n"open\n')
+    located = LocatedPath("in.csv")
+    monkeypatch.chdir("/")
+    with pytest.raises(TableError, match="^in.csv is not a well-formed CSV table"):
+        read_table(located)
 
 
 def test_format_option_overrides_name(tmp_path):

@@ -1,4 +1,4 @@
-"""Paths: which files an input pattern names, where each input's output goes, and how to show a path.
+"""Paths: which files an input pattern (or URL) names, where each input's output goes, and how to show a path.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifier.errors import InputError
-from classifier.io.tables import SUFFIXES, STDIO, TableFormat, table_format
+from classifier.io.formats import STDIO, SUFFIXES, TableFormat, is_url, table_format
 
 
 def display_path(source) -> str:
@@ -43,6 +43,52 @@ def expand_inputs(pattern: str | Path) -> list[str]:
     return found
 
 
+def expand_url(url: str) -> list[str]:
+    """The table files a URL names, as URLs: one file, every table under a folder, or the files a glob
+    (``s3://bucket/news/*.parquet``) matches, sorted by name. Needs the fsspec package for its scheme."""
+    import glob
+
+    import fsspec
+
+    fs, path = fsspec.core.url_to_fs(url)
+    if fs.isdir(path):
+        found = [p for p in sorted(fs.find(path)) if is_table_name(p.rstrip("/").rsplit("/", 1)[-1])]
+        if not found:
+            raise InputError(f"The folder {url} holds no table files.",
+                             "Put .csv, .tsv, .jsonl or .parquet files (optionally .gz) in it.")
+    elif glob.has_magic(path):
+        found = sorted(p for p in fs.glob(path) if fs.isfile(p))
+        if not found:
+            raise InputError(f"No file matches {url}.", "Check the pattern.")
+    else:
+        return [url]
+    return [fs.unstrip_protocol(p) for p in found]
+
+
+class LocatedPath(os.PathLike):
+    """A local path that messages name as the user gave it (``str()``) but that opens by its absolute
+    location (``os.fspath()``), so a process with another working folder (a Dask worker) finds the file."""
+
+    def __init__(self, given: str | Path):
+        self.given = str(given)
+        self.absolute = os.path.abspath(given)
+
+    def __fspath__(self) -> str:
+        return self.absolute
+
+    def __str__(self) -> str:
+        return self.given
+
+    def __repr__(self) -> str:
+        return f"LocatedPath({self.given!r})"
+
+
+def located(source: str | Path) -> str | LocatedPath:
+    """``source`` as a process elsewhere can open it: URLs and ``-`` as they are, local paths located."""
+    text = str(source)
+    return text if text == STDIO or is_url(text) else LocatedPath(text)
+
+
 def is_table_name(name: str) -> bool:
     name = name.lower()
     stem = name[:-3] if name.endswith(".gz") else name
@@ -70,10 +116,10 @@ def plan_outputs(inputs: list[str], output: str | Path | None, output_dir: str |
         jobs = [Job(src, target, file_size(src)) for src in inputs]
     else:
         if output not in (None, STDIO):
-            raise InputError("Give --output (one combined file) or --output-dir (one file per input), not both.",
+            raise InputError("Give `output` (one combined file) or `output_dir` (one file per input), not both.",
                              "Drop one of them.")
         if STDIO in inputs:
-            raise InputError("--output-dir needs input files, not standard input.", "Use --output instead.")
+            raise InputError("`output_dir` needs input files, not standard input.", "Use `output` instead.")
         base = Path(os.path.commonpath([str(Path(src).resolve().parent) for src in inputs]))
         jobs = []
         for src in inputs:

@@ -1,12 +1,16 @@
 """Batch prediction on a Dask cluster (``classifier predict --engine dask``).
 
-The input (a file, folder, glob, or any URL Dask understands such as
-``s3://bucket/news/*.parquet``) is read as a Dask DataFrame, one partition per
-block of ``blocksize`` bytes (per file for gzip and Parquet files). The model
-is sent to each worker once, each partition is scored with the same code as
-the local engine (:func:`classifier.batch.score_chunk`) and written by its
-worker as ``part-00000.<format>``, ``part-00001...`` in the output folder, so
-the parts read in order are row for row the local engine's output.
+The input (a file, folder, glob, or a URL fsspec understands such as
+``s3://bucket/news/*.parquet``) is expanded to its table files, and each file
+is one task. The model is sent to each worker once; a task streams its file
+through the same strict reader as the local engine
+(:func:`classifier.io.tables.iter_table`) in chunks of ``chunk_size`` rows,
+scores each chunk with the local engine's code
+(:func:`classifier.prediction.scoring.score_chunk`) and writes it to its own
+part, ``part-00000.<format>``, ``part-00001...`` in the output folder (one per
+input file, in name order). So memory stays bounded in every task, a malformed
+file fails with the same error as on one machine, and the parts read in order
+are row for row the local engine's output.
 
 Dask is an optional extra: ``pip install 'classifier[dask]'``. Workers of a
 real cluster need ``classifier`` installed too (the model file does not: the
@@ -17,79 +21,96 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from pathlib import Path
-
-import pandas as pd
 
 from classifier import defaults
 from classifier.cores import default_jobs
-from classifier.errors import ClassifierError, ColumnError, InputError, OutputError
-from classifier.io.paths import expand_inputs
-from classifier.io.tables import TableFormat, TableWriter, encode_rows, table_format
+from classifier.errors import ClassifierError, InputError, OutputError
+from classifier.files import check_readable
+from classifier.io.formats import FORMATS, STDIO, TableFormat, is_url, table_format
+from classifier.io.paths import LocatedPath, expand_inputs, expand_url, located
+from classifier.io.tables import TableWriter, iter_table, require_column
 from classifier.model import Model
 from classifier.prediction.scoring import Decision, score_chunk
 from classifier.progress import Progress, quiet_progress
 
 EXTRA_HINT = "Install the extra: pip install 'classifier[dask]'."
+STOP_WAIT_SECONDS = 60
+"""After a task fails, how long to wait for the other running tasks to stop before removing the parts."""
+
+
+class Stopped(Exception):
+    """A task gave up because another task of the job failed (its partial part is dropped)."""
 
 
 def require_dask() -> None:
     """Raise a one-line :class:`InputError` naming the extra when Dask is not installed."""
     try:
-        import dask.dataframe  # noqa: F401
+        import dask  # noqa: F401
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise InputError(f"--engine dask needs Dask, which is not installed ({exc.name} is missing).",
+        raise InputError(f"`engine` dask needs Dask, which is not installed ({exc.name} is missing).",
                          EXTRA_HINT) from exc
 
 
-def _is_url(path: str) -> bool:
-    return "://" in str(path)
+def input_files(source: str | Path) -> tuple[list[str | LocatedPath], TableFormat]:
+    """The table files ``source`` names, as workers can open them, and their (one) format.
 
-
-def input_paths(source: str | Path) -> tuple[str | list[str], TableFormat]:
-    """What to hand Dask's readers for ``source``, and the input format.
-
-    A local folder becomes the list of its table files; a glob or URL is passed
-    through to Dask as it is.
+    A local file, folder or glob gives its files located by absolute path
+    (named in messages as given); a URL, folder URL or URL glob gives URLs.
     """
     text = str(source)
-    if text == "-":
-        raise InputError("--engine dask cannot read standard input.", "Give a file, folder, glob or URL.")
-    if not _is_url(text):
-        files = expand_inputs(text)
-        formats = {table_format(f) for f in files}
-        if len(formats) > 1:
-            raise InputError(f"{text} mixes table formats ({', '.join(sorted(f.suffix for f in formats))}).",
-                             "Give a glob that matches files of one format, such as 'parts/*.parquet'.")
-        return files, formats.pop()
-    return text, table_format(text.rstrip("/"))
+    if text == STDIO:
+        raise InputError("`engine` dask cannot read standard input.", "Give a file, folder, glob or URL.")
+    files = expand_url(text) if is_url(text) else expand_inputs(text)
+    formats = {table_format(f) for f in files}
+    if len(formats) > 1:
+        raise InputError(f"{text} mixes table formats ({', '.join(sorted(f.suffix for f in formats))}).",
+                         "Give a glob that matches files of one format, such as 'parts/*.parquet'.")
+    for name in files:
+        if not is_url(name):
+            check_readable(Path(name), "table")
+    return [located(name) for name in files], formats.pop()
 
 
-def read_partitions(paths, fmt: TableFormat, *, encoding: str | None, blocksize):
-    """A Dask DataFrame of the input, cells read as text as the local engine reads them."""
-    import dask.dataframe as dd
+def predict_file(source, target, model: Model, decision: Decision, kind: str, encoding: str | None,
+                 chunk_size: int | None, stop: str | None = None) -> tuple[int, int]:
+    """Score every row of the table ``source`` and write them to ``target`` in format ``kind``, chunk by
+    chunk, as the local engine does; return (rows, rows scored). Runs on a worker.
 
-    encoding = encoding or defaults.ENCODING
-    compression = "gzip" if fmt.gzip else None
-    size = None if fmt.gzip else blocksize
-    if fmt.kind in ("csv", "tsv"):
-        codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-        return dd.read_csv(paths, sep="\t" if fmt.kind == "tsv" else ",", dtype=str, keep_default_na=False,
-                           na_filter=False, encoding=codec, blocksize=size, compression=compression)
-    if fmt.kind == "jsonl":
-        return dd.read_json(paths, lines=True, orient="records", dtype=False, encoding=encoding,
-                            blocksize=size, compression=compression)
-    if fmt.gzip:
-        raise InputError("--engine dask cannot read gzipped Parquet files.", "Unzip them first.")
-    return dd.read_parquet(paths)
+    ``stop`` names a :class:`distributed.Event`, checked before each chunk: once
+    it is set (another task failed), the task raises :class:`Stopped` and
+    writes nothing.
+    """
+    stopped = _event(stop).is_set if stop else (lambda: False)
+    rows = scored = 0
+    with contextlib.ExitStack() as stack:
+        writer = None
+        for chunk in iter_table(source, chunk_size=chunk_size, encoding=encoding):
+            if stopped():
+                raise Stopped(f"{source}: stopped, since another file of the job failed.")
+            require_column(chunk, decision.text_col, "text_col", source)
+            if writer is None:
+                decision.check_columns(chunk.columns, source)
+                writer = stack.enter_context(TableWriter(target, kind))
+            out, chunk_scored = score_chunk(model, chunk, decision)
+            writer.write(out)
+            rows, scored = rows + len(out), scored + chunk_scored
+    return rows, scored
 
 
-def _client(scheduler: str | None, workers: int | None, stack: contextlib.ExitStack):
+def _event(name: str, client=None):
+    from distributed import Event
+
+    return Event(name, client=client)
+
+
+def _client(scheduler: str | None, workers: int, stack: contextlib.ExitStack):
     from distributed import Client, LocalCluster
 
     if scheduler is None:
-        cluster = stack.enter_context(LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1,
+        cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1,
                                                    processes=True, host="127.0.0.1", dashboard_address=None,
                                                    silence_logs=logging.ERROR))
         return stack.enter_context(Client(cluster))
@@ -98,26 +119,6 @@ def _client(scheduler: str | None, workers: int | None, stack: contextlib.ExitSt
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError(f"Cannot reach the Dask scheduler at {scheduler}: {str(exc).splitlines()[0]}",
                          "Check the address (e.g. tcp://10.0.0.5:8786) and that the scheduler is running.") from exc
-
-
-def _score_and_write(part, model: Model, decision: Decision, path: str, kind: str, gz: bool) -> tuple[int, int]:
-    """Score one partition and write it to ``path``; return (rows, rows scored). Runs on a worker."""
-    out, scored = score_chunk(model, part.reset_index(drop=True), decision)
-    if not _is_url(path):
-        with TableWriter(path) as writer:
-            writer.write(out)
-        return len(out), scored
-    import fsspec
-
-    with fsspec.open(path, "wb", compression="gzip" if gz else None) as handle:
-        if kind == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.Table.from_pandas(out, preserve_index=False), handle)
-        else:
-            handle.write(encode_rows(out, kind, header=True).encode("utf-8"))
-    return len(out), scored
 
 
 def predict_table(
@@ -130,59 +131,55 @@ def predict_table(
     encoding: str | None = None,
     scheduler: str | None = None,
     workers: int | None = None,
-    blocksize=defaults.DASK_BLOCKSIZE,
+    chunk_size: int | None = defaults.CHUNK_SIZE,
     progress: Progress = quiet_progress,
 ) -> dict:
-    """Score every row of ``source`` on a Dask cluster and write ``output_dir/part-NNNNN.<format>``.
+    """Score every row of ``source`` on a Dask cluster and write ``output_dir/part-NNNNN.<format>``,
+    one part per input file.
 
     ``scheduler`` is a scheduler address; without it a local cluster of
-    ``workers`` processes (default: one per core) on 127.0.0.1 runs the job.
-    The output format is ``fmt``, else the input's. Returns the counts
-    ``{"rows_read", "rows_scored", "rows_skipped", "output", "outputs"}``.
+    ``workers`` processes (default: one per core, at most one per input file)
+    on 127.0.0.1 runs the job. The output format is ``fmt``, else the input's.
+    Returns the counts ``{"rows_read", "rows_scored", "rows_skipped", "output", "outputs"}``.
     """
     require_dask()
-    import dask
     import fsspec
-    from dask import delayed
-    from distributed import as_completed
+    from distributed import as_completed, wait
 
-    paths, in_format = input_paths(source)
+    files, in_format = input_files(source)
     kind = (fmt or in_format.kind).lower()
-    if kind not in ("csv", "tsv", "jsonl", "parquet"):
-        table_format("-", kind)
+    if kind not in FORMATS:
+        table_format(STDIO, kind)
     out_format = TableFormat(kind, in_format.gzip and kind != "parquet")
     fs, root = fsspec.core.url_to_fs(str(output_dir))
     if fs.exists(root) and not fs.isdir(root):
-        raise OutputError(f"{output_dir} is a file, not a folder.", "Give --output-dir a folder name.")
+        raise OutputError(f"{output_dir} is a file, not a folder.", "Give `output_dir` a folder name.")
     if fs.exists(root) and fs.glob(root.rstrip("/") + "/part-*"):
         raise OutputError(f"{output_dir} already holds part-* files from an earlier run.",
-                          "Give --output-dir a new folder, or empty this one.")
-    written: list[str] = []
-    with contextlib.ExitStack() as stack, dask.config.set({"dataframe.convert-string": False}):
+                          "Give `output_dir` a new folder, or empty this one.")
+    separator = "" if str(output_dir).endswith("/") else "/"
+    targets = [f"{output_dir}{separator}part-{i:05d}{out_format.suffix}" for i in range(len(files))]
+    with contextlib.ExitStack() as stack:
         progress("Starting Dask")
-        client = _client(scheduler, workers, stack)
-        frame = read_partitions(paths, in_format, encoding=encoding, blocksize=blocksize)
-        if decision.text_col not in frame.columns:
-            existing = ", ".join(map(repr, map(str, frame.columns))) or "none"
-            raise ColumnError(f"{source} has no column {decision.text_col!r} (its columns: {existing}).",
-                              "Pass --text-col with one of those names.")
-        decision.check_columns(pd.DataFrame(columns=list(frame.columns)).columns, source)
-        fs.makedirs(root, exist_ok=True)
-        separator = "" if str(output_dir).endswith("/") else "/"
-        parts = frame.to_delayed()
-        targets = [f"{output_dir}{separator}part-{i:05d}{out_format.suffix}" for i in range(len(parts))]
+        client = _client(scheduler, min(workers or default_jobs(), len(files)), stack)
+        if is_url(output_dir):
+            fs.makedirs(root, exist_ok=True)
         shared_model = client.scatter(model, broadcast=True, hash=False)
-        tasks = [delayed(_score_and_write)(part, shared_model, decision, target, kind, out_format.gzip)
-                 for part, target in zip(parts, targets)]
-        futures = client.compute(tasks)
+        stop = f"classifier-stop-{uuid.uuid4().hex}"
+        futures = [client.submit(predict_file, name, located(target), shared_model, decision, kind, encoding,
+                                 chunk_size, stop, pure=False)
+                   for name, target in zip(files, targets)]
         rows = scored = done = 0
         progress("Predicting", 0, None, work_done=0, work_total=len(futures))
         try:
             for future in as_completed(futures):
-                part_rows, part_scored = future.result()
-                rows, scored, done = rows + part_rows, scored + part_scored, done + 1
+                file_rows, file_scored = future.result()
+                rows, scored, done = rows + file_rows, scored + file_scored, done + 1
                 progress("Predicting", rows, None, work_done=done, work_total=len(futures))
         except BaseException as exc:
+            _event(stop, client).set()  # running tasks stop at their next chunk, waiting ones at their first
+            with contextlib.suppress(Exception):
+                wait(futures, timeout=STOP_WAIT_SECONDS)
             client.cancel(futures)
             for target in targets:
                 with contextlib.suppress(Exception):
@@ -191,9 +188,8 @@ def predict_table(
                 raise ClassifierError("The Dask workers cannot import classifier.",
                                       "Install classifier on every worker: " + EXTRA_HINT.split(": ", 1)[1]) from exc
             raise
-        written = targets
     return {"rows_read": rows, "rows_scored": scored, "rows_skipped": rows - scored, "output": str(output_dir),
-            "outputs": written}
+            "outputs": targets}
 
 
-__all__ = ["predict_table", "read_partitions", "require_dask"]
+__all__ = ["input_files", "predict_file", "predict_table", "require_dask"]
