@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from classifier import defaults
 from classifier.cli import app
 
-from .conftest import make_rows
+from .conftest import assert_user_error, make_rows
 
 runner = CliRunner()
 
@@ -51,3 +51,25 @@ def test_out_of_core_with_one_class_is_one_line_error(tmp_path):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {data} has only one class ('war')")
     assert not (tmp_path / "m.joblib").exists()
+
+
+def test_out_of_core_model_saves_as_skops_and_predicts(tmp_path):
+    data = tmp_path / "train.csv"
+    make_rows(40, seed=3).to_csv(data, index=False)
+    model = tmp_path / "ooc.skops"
+    result = runner.invoke(app, ["train", str(data), "--out-of-core", "--model", str(model), "--json", "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    info = runner.invoke(app, ["info", "--model", str(model), "--json"])
+    assert info.exit_code == 0 and json.loads(info.stdout)["file"]["file_format"] == "skops"
+    predicted = runner.invoke(app, ["predict", "police arrested suspects", "--model", str(model), "--json"])
+    assert predicted.exit_code == 0, predicted.stderr
+    assert "crime" in predicted.stdout
+
+
+def test_out_of_core_errors_name_the_options(tmp_path):
+    data = tmp_path / "train.csv"
+    make_rows(5).to_csv(data, index=False)
+    result = runner.invoke(app, ["train", str(data), "--out-of-core", "--text-col", "label",
+                                 "--model", str(tmp_path / "m.joblib")])
+    assert_user_error(result, "The text and label columns are both 'label'", "--text-col or --label-col")
+    assert "`" not in result.stderr

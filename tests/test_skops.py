@@ -216,3 +216,74 @@ def test_convert_refuses_an_untrusted_skops_file_and_writes_nothing(tmp_path, si
     with pytest.raises(ModelError, match="Sneaky"):
         classifier.convert(path, tmp_path / "out.joblib")
     assert not (tmp_path / "out.joblib").exists() and not marker.exists()
+
+
+# Both model families save and load as .skops; whatever could stop the save is checked before training.
+
+def _small_table(tmp_path, multi: bool) -> Path:
+    from .conftest import make_multi_rows, make_rows
+
+    path = tmp_path / ("multi.csv" if multi else "single.csv")
+    (make_multi_rows(150, seed=6) if multi else make_rows(30, seed=6)).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("multi", [False, True], ids=["single_label", "multi_label"])
+def test_an_in_memory_model_trains_saves_as_skops_and_loads_the_same(tmp_path, multi):
+    model = classifier.train(_small_table(tmp_path, multi), out_of_core=False)
+    again = classifier.load(classifier.save(model, tmp_path / "model.skops"))
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+    assert again.card == json.loads(json.dumps(model.card))
+
+
+@pytest.mark.parametrize("multi", [False, True], ids=["single_label", "multi_label"])
+def test_an_out_of_core_model_trains_saves_as_skops_and_loads_the_same(tmp_path, multi):
+    from classifier.estimators.hashed import HashedTfidf, IncrementalLinearSVC
+
+    model = classifier.train(_small_table(tmp_path, multi), out_of_core=True)
+    assert model.card["params"]["model"]["out_of_core"] is True
+    path = classifier.save(model, tmp_path / "model.skops")
+    found = skops_format.object_types(bundle.read_bundle(path)["payload"], path)
+    assert found <= skops_format.TRUSTED_TYPES and "builtins.int" not in found
+    again = classifier.load(path)
+    assert isinstance(again.pipeline.steps[0][1], HashedTfidf)
+    assert isinstance(again.pipeline.steps[-1][1], IncrementalLinearSVC)
+    np.testing.assert_array_equal(again.predict_proba(TEXTS), model.predict_proba(TEXTS))
+    np.testing.assert_array_equal(again.pipeline.steps[0][1].get_feature_names_out(),
+                                  model.pipeline.steps[0][1].get_feature_names_out())
+    assert again.card == json.loads(json.dumps(model.card))
+
+
+@pytest.mark.parametrize("out_of_core", [False, True], ids=["in_memory", "out_of_core"])
+def test_check_savable_refuses_an_untrusted_family_before_training(tmp_path, monkeypatch, out_of_core):
+    from classifier.training.savable import check_savable
+
+    target = tmp_path / "out" / "model.skops"
+    assert check_savable(target, out_of_core=out_of_core) == target
+    name = ("classifier.estimators.hashed.IncrementalLinearSVC" if out_of_core
+            else "classifier.estimators.svm.CalibratedLinearSVC")
+    monkeypatch.setattr(skops_format, "TRUSTED_TYPES", skops_format.TRUSTED_TYPES - {name})
+    with pytest.raises(ModelError, match=f"may not contain: {name}"):
+        check_savable(target, out_of_core=out_of_core)
+    assert check_savable(tmp_path / "model.joblib", out_of_core=out_of_core).suffix == ".joblib"
+    assert not target.exists() and not (tmp_path / "model.joblib").exists()
+
+
+def test_check_savable_picks_the_family_as_training_does_and_needs_skops(tmp_path, monkeypatch):
+    import sys
+
+    from classifier import defaults
+    from classifier.training.savable import check_savable
+
+    data = _small_table(tmp_path, False)
+    monkeypatch.setattr(skops_format, "TRUSTED_TYPES",
+                        skops_format.TRUSTED_TYPES - {"classifier.estimators.hashed.HashedTfidf"})
+    check_savable(tmp_path / "m.skops", data)  # a small file trains in memory
+    monkeypatch.setattr(defaults, "OUT_OF_CORE_BYTES", 10)
+    with pytest.raises(ModelError, match="HashedTfidf"):
+        check_savable(tmp_path / "m.skops", data)
+    check_savable(tmp_path / "m.skops", data, out_of_core=False)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    with pytest.raises(ModelError, match="needs the skops package"):
+        check_savable(tmp_path / "m.skops", data, out_of_core=False)
+    check_savable(tmp_path / "m.joblib", data)

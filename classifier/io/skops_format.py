@@ -40,6 +40,8 @@ TRUSTED_TYPES = frozenset({
     "builtins.str",
     "builtins.tuple",
     "classifier.estimators.features.TextFeatures",
+    "classifier.estimators.hashed.HashedTfidf",
+    "classifier.estimators.hashed.IncrementalLinearSVC",
     "classifier.estimators.svm.CalibratedLinearSVC",
     "numpy.float32",
     "numpy.ndarray",

@@ -5,14 +5,16 @@
 chunk, hashes the texts into word 1-2-gram counts (no vocabulary to hold) and
 scatters the rows at random over ``buckets`` temporary files on disk, so the
 buckets are shuffled samples of the table even when the file is sorted by
-label. It then makes a few passes over the buckets in random order, fitting
-one linear SVM per label with stochastic gradient descent (``partial_fit``) on
-TF-IDF weights, and calibrates the margins into probabilities with Platt
-scaling on a slice of rows kept out of training. Memory is bounded by the
-chunk size (plus the hashed weights), not by the table.
+label. The document frequencies behind the TF-IDF weights are learnt on the
+way, chunk by chunk (``HashedTfidf.partial_fit``). It then makes a few passes
+over the buckets in random order, fitting one linear SVM per label with
+stochastic gradient descent (``IncrementalLinearSVC.partial_fit``) on TF-IDF
+weights, and calibrates the margins into probabilities on a slice of rows kept
+out of training. Memory is bounded by the chunk size (plus the hashed
+weights), not by the table.
 
-The result is an ordinary :class:`~classifier.bundle.Model`: predict,
-evaluate and info use it like any other.
+The result is an ordinary :class:`~classifier.model.Model`: predict,
+evaluate and info use it like any other, and it saves as ``.joblib`` or ``.skops``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from sklearn.pipeline import Pipeline
 
 from classifier import defaults
 from classifier.errors import ColumnError, InputError, LabelError
-from classifier.estimators.hashed import HashedTfidf, IncrementalLinearSVC, bucket_names
+from classifier.estimators.hashed import HashedTfidf, IncrementalLinearSVC
 from classifier.estimators.pipeline import FEATURES, MODEL
 from classifier.fingerprints import file_sha256
 from classifier.io.labelled import read_labelled
@@ -104,17 +106,17 @@ def train(
     settings = {**defaults.OUT_OF_CORE, **(params or {}), "chunk_size": chunk_size, "passes": passes}
     test_size = holdout_size(test, test_size)
     if chunk_size < 1 or passes < 1:
-        raise InputError("--chunk-size and the number of passes must be 1 or more.", "Use the defaults.")
+        raise InputError("`chunk_size` and `passes` must be 1 or more.", "Use the defaults.")
     if not label_sep:
-        raise InputError("The label separator is empty.", "Pass --label-sep with a character such as '|'.")
+        raise InputError("The label separator is empty.", "Pass `label_sep` with a character such as '|'.")
     rng = np.random.default_rng(seed)
-    features = HashedTfidf(n_features=settings["n_features"], ngram_range=tuple(settings["ngram_range"]))
+    features = HashedTfidf(n_features=settings["n_features"], ngram_range=tuple(settings["ngram_range"]),
+                           name_sample_rows=settings["name_sample_rows"])
     name = "standard input" if str(data) == STDIO else str(data)
     with tempfile.TemporaryDirectory(prefix="classifier-outofcore-") as scratch:
         spill = _spill(data, name, features, rng, Path(scratch), text_col=text_col, label_col=label_col,
                        label_sep=label_sep, multi_label=multi_label, test_size=0 if test is not None else test_size,
                        settings=settings, encoding=encoding, progress=progress)
-        features.fit_counts(spill["df"], spill["documents"], spill["names"])
         spec_multi, labels = spill["multi_label"], spill["labels"]
         if spec_multi and not labels:
             raise LabelError(f"No row of {name} has a label in column {spill['label_col']!r}.",
@@ -122,27 +124,27 @@ def train(
         if not spec_multi and len(labels) < 2:
             raise LabelError(f"{name} has only one class ({labels[0]!r}); a classifier needs two or more."
                              if labels else f"{name} has no rows with both a text and a label.",
-                             "Add rows of other classes, or check --label-col.")
-        estimator = IncrementalLinearSVC(alpha=settings["alpha"], multi_label=spec_multi, random_state=seed)
-        estimator.start(labels)
+                             "Add rows of other classes, or check `label_col`.")
+        estimator = IncrementalLinearSVC(alpha=settings["alpha"], multi_label=spec_multi, passes=passes,
+                                         random_state=seed)
         target_of = _targeter(labels, spec_multi, label_sep)
+        classes = np.asarray(labels, dtype=object)
         buckets: _Buckets = spill["buckets"]
         for epoch in range(passes):
             order = rng.permutation(len(buckets.paths))
             for done, index in enumerate(order, 1):
-                X, target = _bucket_matrix(buckets, index, features, target_of, spec_multi, rng)
+                X, y = _bucket_rows(buckets, index, features, target_of, spec_multi, rng)
                 if X is not None:
-                    estimator.partial_fit(X, target)
+                    estimator.partial_fit(X, y, classes=classes)
                 progress(f"Training, pass {epoch + 1} of {passes}", done, len(order))
         if not hasattr(estimator, "coef_"):
             raise LabelError(f"{name} has no rows to train on after holding some out.", "Add rows.")
-        estimator.finish()
         calib_rows = spill["calibration"].read(0)
         if calib_rows:
             X = sparse.vstack([p[0] for p in calib_rows]).tocsr()
             target = np.vstack([target_of(p[1]) for p in calib_rows])
             keep = target.any(axis=1) if not spec_multi else np.ones(len(target), bool)
-            estimator.calibrate(estimator.decision_function(features.weigh(X[keep])), target[keep])
+            estimator.calibrate(estimator.margins(features.weigh(X[keep])), target[keep])
         pipeline = Pipeline([(FEATURES, features), (MODEL, estimator)])
         model = Model(pipeline, {"labels": [str(label) for label in labels],
                                  "task": "multi_label" if spec_multi else "single_label", "label_sep": label_sep})
@@ -198,20 +200,22 @@ def _targeter(labels: list[str], multi_label: bool, sep: str):
     return target_of
 
 
-def _bucket_matrix(buckets: _Buckets, index, features: HashedTfidf, target_of, multi_label: bool, rng):
-    """A bucket's rows, shuffled, as TF-IDF weights and targets (single-label: rows without a label dropped)."""
+def _bucket_rows(buckets: _Buckets, index, features: HashedTfidf, target_of, multi_label: bool, rng):
+    """A bucket's rows, shuffled, as TF-IDF weights and ``y`` for ``partial_fit``: the labels (single-label,
+    rows without one dropped) or the 0/1 target matrix (multi-label)."""
     pieces = buckets.read(index)
     if not pieces:
         return None, None
     X = sparse.vstack([p[0] for p in pieces]).tocsr()
     target = np.vstack([target_of(p[1]) for p in pieces])
+    y = target
     if not multi_label:
         keep = target.any(axis=1)
-        X, target = X[keep], target[keep]
+        X, y = X[keep], np.array([cell for piece in pieces for cell in piece[1]], dtype=object)[keep]
     if not X.shape[0]:
         return None, None
     order = rng.permutation(X.shape[0])
-    return features.weigh(X[order]), target[order]
+    return features.weigh(X[order]), y[order]
 
 
 def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col, label_col, label_sep, multi_label,
@@ -221,10 +225,10 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
     first = next(chunks)
     if len(first) == 0:
         raise LabelError(f"{name} has a header but no rows.", "Add labelled rows to the table.")
-    require_column(first, text_col, "--text-col", source)
+    require_column(first, text_col, "`text_col`", source)
     column = find_label_column(first, label_col, name)
     if column == text_col:
-        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass --text-col or --label-col.")
+        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass `text_col` or `label_col`.")
     expected = _expected_rows(source, first)
     bucket_count = max(1, math.ceil((expected or len(first)) * (1 - test_size) / settings["chunk_size"]))
     holdout_share = test_size
@@ -236,14 +240,11 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
     buckets = _Buckets(scratch, bucket_count)
     (scratch / "calibration").mkdir()
     calibration = _Buckets(scratch / "calibration", 1)
-    df_counts = np.zeros(features.n_features, dtype=np.int64)
-    name_counts: Counter = Counter()
-    analyzer = features.hasher().build_analyzer()
     singles: Counter = Counter()
     multis: Counter = Counter()
     has_sep = column == "labels"
     holdout_texts, holdout_labels = [], []
-    rows_read = empty_text = no_label = train_rows = documents = named_rows = 0
+    rows_read = empty_text = no_label = train_rows = 0
     total = None if str(source) == STDIO else Path(source).stat().st_size
 
     def chain():
@@ -275,12 +276,9 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
         train_idx = np.flatnonzero(~held)
         if not len(train_idx):
             continue
-        counts = features.counts([texts[i] for i in train_idx])
-        df_counts += np.bincount(counts.indices, minlength=features.n_features)
-        documents += counts.shape[0]
-        for i in train_idx[: max(0, settings["name_sample_rows"] - named_rows)]:
-            name_counts.update(analyzer(texts[i]))
-            named_rows += 1
+        train_texts = [texts[i] for i in train_idx]
+        counts = features.counts(train_texts)
+        features.partial_fit(train_texts, counts=counts)
         train_cells = [cells[i] for i in train_idx]
         to_calibration = rng.random(len(train_idx)) < calib_share
         target = rng.integers(0, bucket_count, len(train_idx))
@@ -300,8 +298,7 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
     labels = sorted(multis) if multi else sorted(singles)
     counts_out = ({k: multis[k] for k in sorted(multis)} if multi else {k: singles[k] for k in sorted(singles)})
     return {
-        "buckets": buckets, "calibration": calibration, "df": df_counts, "documents": max(1, documents),
-        "names": bucket_names(name_counts, features), "multi_label": multi, "labels": labels,
+        "buckets": buckets, "calibration": calibration, "multi_label": multi, "labels": labels,
         "label_counts": counts_out, "label_col": column, "holdout_texts": holdout_texts,
         "holdout_labels": holdout_labels, "rows_read": rows_read, "train_rows": train_rows,
         "skipped": {"empty_text": empty_text, **({} if multi else {"missing_label": no_label})},
