@@ -11,7 +11,7 @@ it (:mod:`classifier.training`, :mod:`classifier.prediction`, :mod:`classifier.i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from classifier import defaults
@@ -159,6 +159,22 @@ def describe(model: Model | str | Path = defaults.MODEL_PATH, *, top: int = defa
     return info
 
 
+def explain(
+    model: Model | str | Path, text: str, *, top: int = defaults.EXPLAIN_TERMS, labels: Sequence[str] | None = None,
+    top_k: int | None = None, threshold: float | None = None,
+) -> dict:
+    """Why ``model`` (a :class:`Model`, or the path of a model file) gives ``text`` its labels.
+
+    For each predicted label (or each of ``labels``), the ``top`` terms that push it up and down
+    with their contributions: see :func:`classifier.explain.explain` for the result.
+    """
+    from classifier.explain import explain as explain_text
+
+    if not isinstance(model, Model):
+        model = model_file.load(model)
+    return explain_text(model, text, top=top, labels=labels, top_k=top_k, threshold=threshold)
+
+
 def convert(source: str | Path, target: str | Path) -> dict:
     """Convert the model file ``source`` to ``target``'s format: ``.skops``, or joblib for any other suffix.
 
@@ -182,5 +198,5 @@ def json_safe(value):
 
 
 __all__ = ["Model", "LabelledData", "VersionWarning", "ClassifierError", "InputError", "json_safe", "quiet_progress",
-           "train", "save", "load", "predict", "predict_table", "evaluate", "describe", "convert", "read_labelled",
-           "default_dataset"]
+           "train", "save", "load", "predict", "predict_table", "evaluate", "describe", "explain", "convert",
+           "read_labelled", "default_dataset"]

@@ -175,7 +175,7 @@ class Explainer:
         if text is None or not str(text).strip():
             raise InputError("The text to explain is empty.", "Give a text with some words in it.")
         if top < 1:
-            raise InputError(f"--top must be 1 or more, not {top}.", "Use a value such as 8.")
+            raise InputError(f"`top` must be 1 or more, not {top}.", "Use a value such as 8.")
         check_decision(top_k, threshold)
         text = str(text)
         model = self.model

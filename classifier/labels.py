@@ -28,7 +28,7 @@ def find_label_column(df: pd.DataFrame, label_col: str | None, source, prefer: s
         if label_col not in df.columns:
             raise ColumnError(
                 f"{source} has no label column {label_col!r} (its columns: {_columns(df)}).",
-                "Pass --label-col with one of those names.",
+                "Pass `label_col` with one of those names.",
             )
         return label_col
     for name in (prefer, *defaults.LABEL_COLS) if prefer else defaults.LABEL_COLS:
@@ -36,7 +36,7 @@ def find_label_column(df: pd.DataFrame, label_col: str | None, source, prefer: s
             return name
     tried = " or ".join(map(repr, defaults.LABEL_COLS))
     raise ColumnError(f"{source} has no {tried} column (its columns: {_columns(df)}).",
-                      "Pass --label-col with the name of the column that holds the labels.")
+                      "Pass `label_col` with the name of the column that holds the labels.")
 
 
 def label_layout(df: pd.DataFrame, source, *, text_col: str, label_col: str | None, prefer: str | None,
@@ -50,12 +50,12 @@ def label_layout(df: pd.DataFrame, source, *, text_col: str, label_col: str | No
     name = "standard input" if str(source) == "-" else str(source)
     if len(df) == 0:
         raise LabelError(f"{name} has a header but no rows.", "Add labelled rows to the table.")
-    require_column(df, text_col, "--text-col", source)
+    require_column(df, text_col, "`text_col`", source)
     column = find_label_column(df, label_col, name, prefer=prefer)
     if column == text_col:
-        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass --text-col or --label-col.")
+        raise ColumnError(f"The text and label columns are both {column!r}.", "Pass `text_col` or `label_col`.")
     if not label_sep:
-        raise InputError("The label separator is empty.", "Pass --label-sep with a character such as '|'.")
+        raise InputError("The label separator is empty.", "Pass `label_sep` with a character such as '|'.")
     if multi_label is None:
         multi_label = detect_multi_label(df[column], column, label_sep)
     return column, multi_label
@@ -175,9 +175,9 @@ def check_table_labels(model, gold: list, column: str, source: str) -> None:
             raise LabelError(f"The model is single-label, but column {column!r} of {source} has cells that join "
                              f"several labels with {sep!r} (such as {joined[0]!r}): it was labelled for a "
                              "multi-label model.",
-                             "Evaluate a multi-label model on it, or pass --label-col with a column of single labels.")
+                             "Evaluate a multi-label model on it, or pass `label_col` with a column of single labels.")
     if found and not found & known:
         raise LabelError(f"None of the labels in column {column!r} of {source} ({_shown(found)}) is a label of the "
                          f"model ({_shown(known)}): the model was trained with a different label layout.",
-                         "Evaluate the model trained for these labels, or pass --label-col with the column that "
+                         "Evaluate the model trained for these labels, or pass `label_col` with the column that "
                          "holds this model's labels.")

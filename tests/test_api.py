@@ -93,7 +93,7 @@ def test_class_with_a_single_example_trains(tmp_path):
         (pd.DataFrame({"text": ["a b", "c d"], "label": ["x", "x"]}), LabelError, "only one class"),
         (pd.DataFrame({"text": ["a b", "c d"], "labels": ["", ""]}), LabelError, "No row .* has a label"),
         (pd.DataFrame({"body": ["a b"], "label": ["x"]}), ColumnError, r"no column 'text' \(its columns: 'body', "
-                                                                        r"'label'\)\. Pass --text-col"),
+                                                                        r"'label'\)\. Pass `text_col`"),
         (pd.DataFrame({"text": ["a b"], "topic": ["x"]}), ColumnError, "no 'label' or 'labels' column"),
         (pd.DataFrame({"text": [], "label": []}), LabelError, "header but no rows"),
     ],

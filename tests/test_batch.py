@@ -108,7 +108,7 @@ def test_inputs_with_different_columns_cannot_be_combined(tmp_path, single_model
     (tmp_path / "parts").mkdir()
     make_rows(3).to_csv(tmp_path / "parts" / "a.csv", index=False)
     make_rows(3).drop(columns="id").to_csv(tmp_path / "parts" / "b.csv", index=False)
-    with pytest.raises(ColumnError, match="same columns.*--output-dir"):
+    with pytest.raises(ColumnError, match="same columns.*`output_dir`"):
         batch.predict_table(model, tmp_path / "parts", tmp_path / "out.csv")
     assert not (tmp_path / "out.csv").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.csv")]
@@ -118,8 +118,8 @@ def test_inputs_with_different_columns_cannot_be_combined(tmp_path, single_model
     ({"jobs": 0}, "`jobs` must be 1 or more"),
     ({"output_dir": "x", "output": "y.csv"}, "not both"),
     ({"engine": "spark"}, "Unknown engine 'spark'"),
-    ({"scheduler": "tcp://127.0.0.1:1"}, "--scheduler only applies to --engine dask"),
-    ({"engine": "dask"}, "needs --output-dir"),
+    ({"scheduler": "tcp://127.0.0.1:1"}, "`scheduler` only applies to `engine` dask"),
+    ({"engine": "dask"}, "needs `output_dir`"),
 ])
 def test_option_errors(tmp_path, single_csv, single_model, kwargs, message):
     model, _ = single_model

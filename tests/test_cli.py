@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from classifier.cli import app
+from classifier.cli import app, as_options
 
 from .conftest import ROOT, altered_bundle, assert_user_error, make_rows, old_sklearn
 
@@ -231,6 +231,38 @@ def test_evaluate_missing_label_column(tmp_path, single_model):
 
 def test_info_on_missing_model(tmp_path):
     assert_user_error(run("info", "--model", tmp_path / "none.joblib"), "No model file at")
+
+
+@pytest.mark.parametrize("frame, args, fragments", [
+    (make_rows().assign(label="same"), [], ["only one class", "or check --label-col."]),
+    (make_rows().rename(columns={"label": "topic"}), [], ["Pass --label-col with the name of the column"]),
+    (make_rows(), ["--label-col", "topic"], ["Pass --label-col with one of those names."]),
+    (make_rows(), ["--text-col", "label", "--label-col", "label"], ["Pass --text-col or --label-col."]),
+    (make_rows(), ["--label-sep", ""], ["Pass --label-sep with a character"]),
+])
+def test_library_messages_name_the_options(tmp_path, frame, args, fragments):
+    """The library names its parameters (`label_col`); the command line shows the options (--label-col)."""
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    result = run("train", data, "--model", tmp_path / "m.joblib", *args)
+    assert_user_error(result, *fragments)
+    assert "`" not in result.stderr
+
+
+def test_as_options_maps_parameters_and_leaves_commands_alone():
+    assert as_options("Use `top_k` 1, `fmt` csv and `source` FILE; `output_dir` DIR.") == (
+        "Use --top-k 1, --format csv and --input FILE; --output-dir DIR.")
+    assert as_options("Train a model with `classifier train`.") == "Train a model with `classifier train`."
+
+
+def test_option_names_in_prediction_and_explanation_messages(tmp_path, single_model):
+    _, model = single_model
+    assert_user_error(run("explain", "police", "--model", model, "--top", "0"), "Error: --top must be 1 or more")
+    assert_user_error(run("predict", "--input", tmp_path / "in.csv", "--model", model, "--engine", "dask",
+                          "--output", tmp_path / "o.csv"),
+                      "--engine dask writes one file per partition, not one --output file. Give --output-dir DIR")
+    missing = run("predict", "hello", "--model", tmp_path / "none.joblib")
+    assert_user_error(missing, "Train a model with `classifier train`, or pass --model with the path of one.")
 
 
 # ---- the installed program ----------------------------------------------------------------

@@ -92,7 +92,7 @@ def test_unknown_words_leave_only_the_intercept(single_model):
 @pytest.mark.parametrize("kwargs, message", [
     ({"text": "   "}, "empty"),
     ({"text": "police", "labels": ["sport"]}, "no label 'sport'"),
-    ({"text": "police", "top": 0}, "--top"),
+    ({"text": "police", "top": 0}, "`top` must be 1 or more"),
 ])
 def test_user_errors(single_model, kwargs, message):
     model, _ = single_model

@@ -107,7 +107,7 @@ def test_label_column_detection():
     df = pd.DataFrame({"text": ["a"], "labels": ["x|y"]})
     assert find_label_column(df, None, "t.csv") == "labels"
     assert find_label_column(df.rename(columns={"labels": "label"}), None, "t.csv") == "label"
-    with pytest.raises(ColumnError, match=r"its columns: 'text', 'labels'.*--label-col"):
+    with pytest.raises(ColumnError, match=r"its columns: 'text', 'labels'.*`label_col`"):
         find_label_column(df, "topic", "t.csv")
     assert detect_multi_label(pd.Series(["a", "b|c"]), "label", "|")
     assert not detect_multi_label(pd.Series(["a", "b"]), "label", "|")

@@ -145,7 +145,7 @@ def test_truncated_parquet(tmp_path):
 def test_missing_columns_are_named_with_the_option(tmp_path, single_model):
     model, _ = single_model
     data = write(tmp_path / "d.csv", "headline,topic\na,b\n")
-    with pytest.raises(ColumnError, match=r"no column 'text' \(its columns: 'headline', 'topic'\)\. Pass --text-col"):
+    with pytest.raises(ColumnError, match=r"no column 'text' \(its columns: 'headline', 'topic'\)\. Pass `text_col`"):
         classifier.predict_table(model, data, tmp_path / "o.csv")
     with pytest.raises(ColumnError, match=r"no 'label' or 'labels' column \(its columns: 'headline', 'topic'\)"):
         classifier.train(data, text_col="headline")

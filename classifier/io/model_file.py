@@ -82,7 +82,7 @@ def save(model: Model, path: str | Path) -> Path:
 def _read_file(path: Path) -> bytes:
     if not path.exists():
         raise ModelError(f"No model file at {path}.",
-                         "Train a model with `classifier train`, or pass --model with the path of one.")
+                         "Train a model with `classifier train`, or pass `model` with the path of one.")
     check_readable(path, "model file")
     try:
         with open(path, "rb") as handle:
@@ -93,7 +93,7 @@ def _read_file(path: Path) -> bytes:
 
 def _parse(data: bytes, path: Path) -> dict:
     """The checked bundle in ``data``: format, version, checksum, card, payload and file format."""
-    hint = "Train a model with `classifier train`, or pass --model with the path of one."
+    hint = "Train a model with `classifier train`, or pass `model` with the path of one."
     if skops_format.is_skops(data):
         kind, raw = "skops", skops_format.read_outer(data, path)
     elif file_format(path) == "skops":

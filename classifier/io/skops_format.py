@@ -72,7 +72,7 @@ TRUSTED_LOADERS = frozenset({"DictNode", "ListNode", "TupleNode", "JsonNode", "T
 _OUTER_TYPES = frozenset({"builtins.dict", "builtins.list", "builtins.str", "builtins.bytes"})
 """The types of the outer dictionary (``builtins.list`` holds the dictionary's key types)."""
 
-_HINT = "Train a model with `classifier train`, or pass --model with the path of one."
+_HINT = "Train a model with `classifier train`, or pass `model` with the path of one."
 
 
 def is_skops(data: bytes) -> bool:

@@ -135,7 +135,7 @@ class _OrderedScorer:
             result, scored = future.result()
         except BrokenProcessPool as exc:
             raise ClassifierError("A worker process stopped unexpectedly (out of memory?).",
-                                  "Retry with fewer --jobs or a smaller --chunk-size.") from exc
+                                  "Retry with fewer `jobs` or a smaller `chunk_size`.") from exc
         return result, scored, meta
 
 
@@ -209,17 +209,17 @@ def predict_table(
         from classifier.prediction.dask_engine import predict_table as dask_predict_table
 
         if output not in (None, STDIO):
-            raise InputError("--engine dask writes one file per partition, not one --output file.",
-                             "Give --output-dir DIR instead of --output.")
+            raise InputError("`engine` dask writes one file per partition, not one `output` file.",
+                             "Give `output_dir` DIR instead of `output`.")
         if output_dir is None:
-            raise InputError("--engine dask needs --output-dir: it writes one file per partition.",
-                             "Add --output-dir DIR.")
+            raise InputError("`engine` dask needs `output_dir`: it writes one file per partition.",
+                             "Add `output_dir` DIR.")
         return dask_predict_table(model, source, output_dir, decision=decision, fmt=fmt, encoding=encoding,
                                   scheduler=scheduler, workers=jobs, progress=progress)
     if engine != "local":
-        raise InputError(f"Unknown engine {engine!r}.", "Use --engine local or --engine dask.")
+        raise InputError(f"Unknown engine {engine!r}.", "Use `engine` local or `engine` dask.")
     if scheduler is not None:
-        raise InputError("--scheduler only applies to --engine dask.", "Add --engine dask, or drop --scheduler.")
+        raise InputError("`scheduler` only applies to `engine` dask.", "Add `engine` dask, or drop `scheduler`.")
     jobs = default_jobs() if jobs is None else jobs
     plan = plan_outputs(expand_inputs(source), output, output_dir, fmt)
     total_bytes = None if any(job.size is None for job in plan) else sum(job.size for job in plan)
@@ -283,13 +283,13 @@ def _chunks(plan: list[Job], decision: Decision, chunk_size, encoding, writers: 
         file_rows = parquet_rows(job.source) if job.size else None
         read_here = 0
         for chunk in iter_table(job.source, chunk_size=chunk_size, encoding=encoding):
-            require_column(chunk, decision.text_col, "--text-col", job.source)
+            require_column(chunk, decision.text_col, "`text_col`", job.source)
             if read_here == 0:
                 decision.check_columns(chunk.columns, job.source)
                 if job.output in columns and tuple(chunk.columns) != columns[job.output]:
                     raise ColumnError(f"{job.source} does not have the same columns as {plan[0].source}, so "
                                       "they cannot go into one output table.",
-                                      "Use --output-dir to write one output per input.")
+                                      "Use `output_dir` to write one output per input.")
                 columns.setdefault(job.output, tuple(chunk.columns))
             writer = writers.get(job.output)
             read_here += len(chunk)

@@ -13,14 +13,14 @@ from classifier.io.labelled import LabelledData
 def check_trainable(data: LabelledData) -> None:
     if not data.texts:
         raise LabelError(f"{data.source} has no rows with both a text and a label.",
-                         "Check the --text-col and --label-col columns.")
+                         "Check the `text_col` and `label_col` columns.")
     if data.spec.multi_label:
         if not data.label_set:
             raise LabelError(f"No row of {data.source} has a label in column {data.spec.column!r}.",
                              f"Label some rows, joining several labels with {data.spec.sep!r}.")
     elif len(data.label_set) < 2:
         raise LabelError(f"{data.source} has only one class ({data.label_set[0]!r}); a classifier needs two or more.",
-                         "Add rows of other classes, or check --label-col.")
+                         "Add rows of other classes, or check `label_col`.")
 
 
 def strata(data: LabelledData) -> list[str]:
@@ -39,7 +39,7 @@ def split(data: LabelledData, test_size: float, seed: int) -> tuple[np.ndarray, 
     index = np.arange(len(data.texts))
     if len(index) < 2:
         raise LabelError(f"{data.source} has too few rows to hold some out for testing.",
-                         "Add rows, or pass --test-size 0 to train without a held-out score.")
+                         "Add rows, or pass `test_size` 0 to train without a held-out score.")
     from sklearn.model_selection import train_test_split
 
     try:

@@ -37,7 +37,7 @@ def _fit(data: LabelledData, idx, *, features, model_params, seed, calibrate_lat
         labels = sorted(set(y))
         if len(labels) < 2:
             raise LabelError(f"The training slice of {data.source} holds only one class ({labels[0]!r}).",
-                             "Add rows of other classes, or pass --test-size 0 or --test FILE.")
+                             "Add rows of other classes, or pass `test_size` 0 or `test` FILE.")
     pipeline = build_pipeline(len(texts), features=features, model=model_params, seed=seed)
     fit_pipeline(pipeline, texts, y)
     if not data.spec.multi_label:
@@ -139,7 +139,7 @@ def train(
             if on_slice:
                 if refit_labels != labels:
                     raise LabelError("The labels of the training slice and of all rows differ.",
-                                     "Pass --test-size 0 or --test FILE.")
+                                     "Pass `test_size` 0 or `test` FILE.")
                 pipeline.named_steps[MODEL].calibrate(margins, target)
             labels = refit_labels
         holdout["refit_on_all_rows"] = refit
