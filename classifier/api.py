@@ -38,6 +38,7 @@ def train(
     model_params: dict | None = None,
     encoding: str | None = None,
     out_of_core: bool | None = None,
+    save_to: str | Path | None = None,
     progress: Progress = quiet_progress,
 ) -> Model:
     """Train a model on ``data`` (default: the embedded dataset) and measure it on held-out rows.
@@ -49,21 +50,34 @@ def train(
 
     ``out_of_core`` (default: for files above ``defaults.OUT_OF_CORE_BYTES``)
     trains in bounded memory instead: see :func:`classifier.training.out_of_core.train`.
+
+    With ``save_to``, everything that could make saving the model there fail is
+    checked before training starts (:func:`classifier.training.savable.check_savable`),
+    and the model is saved there once trained.
     """
     from classifier.training import out_of_core as bounded
 
+    if save_to is not None:
+        from classifier.training.savable import check_savable
+
+        check_savable(save_to, data, out_of_core=out_of_core, features=features, model_params=model_params)
     if bounded.use_out_of_core(data, out_of_core):
         if features or model_params:
             raise InputError("Out-of-core training has its own features and model settings.",
                              "Drop the feature and model options, or train in memory.")
-        return bounded.train(data if data is not None else default_dataset(), text_col=text_col,
-                                 label_col=label_col, label_sep=label_sep, multi_label=multi_label, test=test,
-                                 test_size=test_size, seed=seed, encoding=encoding, progress=progress)
-    from classifier.training.in_memory import train as train_in_memory
+        model = bounded.train(data if data is not None else default_dataset(), text_col=text_col,
+                              label_col=label_col, label_sep=label_sep, multi_label=multi_label, test=test,
+                              test_size=test_size, seed=seed, encoding=encoding, progress=progress)
+    else:
+        from classifier.training.in_memory import train as train_in_memory
 
-    return train_in_memory(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
-                           multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,
-                           features=features, model_params=model_params, encoding=encoding, progress=progress)
+        model = train_in_memory(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                                multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,
+                                features=features, model_params=model_params, encoding=encoding, progress=progress)
+    if save_to is not None:
+        progress("Saving the model")
+        model_file.save(model, save_to)
+    return model
 
 
 def save(model: Model, path: str | Path = defaults.MODEL_PATH) -> Path:
@@ -85,8 +99,13 @@ def load(path: str | Path = defaults.MODEL_PATH) -> Model:
     return model_file.load(path)
 
 
+def _loaded(model: Model | str | Path) -> Model:
+    """``model`` itself, or the model saved at that path."""
+    return model if isinstance(model, Model) else model_file.load(model)
+
+
 def predict(
-    model: Model, texts: Iterable[str], *, top_k: int | None = None, threshold: float | None = None,
+    model: Model | str | Path, texts: Iterable[str], *, top_k: int | None = None, threshold: float | None = None,
     explain: bool = False,
 ) -> list[dict]:
     """Labels for each text: ``[{"text", "labels": [...], "scores": [...]}]``, labels most probable first.
@@ -97,11 +116,11 @@ def predict(
     """
     from classifier.prediction.texts import predict_texts
 
-    return predict_texts(model, texts, top_k=top_k, threshold=threshold, explain=explain)
+    return predict_texts(_loaded(model), texts, top_k=top_k, threshold=threshold, explain=explain)
 
 
 def predict_table(
-    model: Model,
+    model: Model | str | Path,
     source: str | Path,
     output: str | Path | None = "-",
     **options,
@@ -118,11 +137,11 @@ def predict_table(
     """
     from classifier.prediction.batch import predict_table as predict_table_local
 
-    return predict_table_local(model, source, output, **options)
+    return predict_table_local(_loaded(model), source, output, **options)
 
 
 def evaluate(
-    model: Model,
+    model: Model | str | Path,
     data: str | Path,
     *,
     text_col: str | None = None,
@@ -143,7 +162,7 @@ def evaluate(
     """
     from classifier.insight.evaluation import evaluate as evaluate_table
 
-    return evaluate_table(model, data, text_col=text_col, label_col=label_col, encoding=encoding,
+    return evaluate_table(_loaded(model), data, text_col=text_col, label_col=label_col, encoding=encoding,
                           threshold=threshold, report=report, progress=progress)
 
 

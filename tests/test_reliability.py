@@ -21,7 +21,7 @@ import pytest
 
 import classifier
 from classifier import files
-from classifier.io import tables
+from classifier.io import jsonl, tables
 from classifier.errors import ColumnError, InputError, LabelError, ModelError, OutputError, TableError
 from classifier.io.tables import TableWriter, iter_table, read_table
 
@@ -116,7 +116,7 @@ def test_output_that_cannot_be_written(tmp_path, monkeypatch, single_model):
         ("zipped.csv", gzip.compress(b"text\na\n"), TableError, "is gzip-compressed.*.gz suffix"),
         ("book.csv", b"PK\x03\x04\x14\x00\x06\x00", TableError, "ZIP archive .*Excel.*CSV UTF-8"),
         ("table.csv", b"PAR1\x15\x04", TableError, "is a Parquet file"),
-        ("wide.csv", "text,label\na,b\n".encode("utf-16"), TableError, "is UTF-16 text.*--encoding utf-16"),
+        ("wide.csv", "text,label\na,b\n".encode("utf-16"), TableError, "is UTF-16 text.*`encoding` utf-16"),
         ("dups.csv", b"text,label,text\na,b,c\n", ColumnError, "duplicate column names: 'text'"),
         ("dups.jsonl", b'{"text": "a"}\n{"text": "b", "text": "c"}\n', ColumnError, "line 2 gives the key 'text' twice"),
         ("list.jsonl", b'{"text": "a"}\n["b"]\n', TableError, "line 2 holds an array, not an object"),
@@ -193,7 +193,7 @@ def test_windows_bytes_need_the_encoding_option(tmp_path, encoding, single_model
     data = write(tmp_path / "d.csv", "text,label\npolice raid,a\ncafé bombing – “suspects” held,b\n".encode("cp1252")
                  if encoding == "cp1252" else "text,label\npolice raid,a\ncafé ½,b\n".encode("latin-1"))
     with pytest.raises(TableError, match=r"not valid utf-8 text: the byte 0x.. on line 3 cannot be decoded\. "
-                                         r"If it was saved by Excel .* --encoding cp1252"):
+                                         r"If it was saved by Excel .* `encoding` cp1252"):
         classifier.predict_table(model, data, tmp_path / "o.csv")
     assert not (tmp_path / "o.csv").exists()
     assert read_table(data, encoding=encoding)["text"].str.startswith("caf").sum() == 1
@@ -315,7 +315,7 @@ def test_jsonl_keys_that_appear_late_become_columns_of_every_chunk(tmp_path, mon
     assert pd.concat(chunks)["extra"].isna().sum() == 5
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(source.read_bytes())))
     with pytest.raises(ColumnError, match="line 6 has the key 'extra', which none of the first 2 rows has"):
-        list(tables._iter_jsonl("-", tables.TableFormat("jsonl"), 2, "utf-8"))  # a stream cannot be read twice
+        list(jsonl.iter_jsonl("-", tables.TableFormat("jsonl"), 2, "utf-8"))  # a stream cannot be read twice
 
 
 def test_parquet_output_of_mixed_json_values_is_a_clear_error(tmp_path, single_model):

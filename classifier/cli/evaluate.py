@@ -43,9 +43,8 @@ def evaluate(
       classifier evaluate test.csv --report report.html
     """
     with user_errors():
-        loaded = api.load(model)
         with progress_bar(quiet) as progress:
-            metrics = api.evaluate(loaded, data, text_col=text_col, label_col=label_col, encoding=encoding,
+            metrics = api.evaluate(model, data, text_col=text_col, label_col=label_col, encoding=encoding,
                                    threshold=threshold, report=report, progress=progress)
     if as_json:
         print_json(metrics)

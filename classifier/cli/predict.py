@@ -68,17 +68,16 @@ def predict(
                                  "Put the texts in a table to label them with --input.")
         if not texts and input is None:
             raise api.InputError("Nothing to predict.", "Give TEXT arguments, or --input FILE for a table.")
-        loaded = api.load(model)
         if input is not None:
             with progress_bar(quiet) as progress:
-                summary = api.predict_table(loaded, input, output, text_col=text_col, top_k=top_k,
+                summary = api.predict_table(model, input, output, text_col=text_col, top_k=top_k,
                                             threshold=threshold, probs=probs, explain=explain, fmt=fmt,
                                             chunk_size=chunk_size, encoding=encoding, output_dir=output_dir,
                                             jobs=jobs, engine=engine, scheduler=scheduler, progress=progress)
             if not quiet:
                 _summarise(summary)
             return
-        results = api.predict(loaded, texts, top_k=top_k, threshold=threshold, explain=explain)
+        results = api.predict(model, texts, top_k=top_k, threshold=threshold, explain=explain)
     if as_json:
         print_json(results)
         return

@@ -11,7 +11,6 @@ from classifier import api, defaults
 from classifier.cli.app import (EncodingOpt, JsonOpt, ModelOpt, QuietOpt, TextColOpt, app, console, print_json,
                                 progress_bar, user_errors, warn)
 from classifier.cli.render import metrics_tables
-from classifier.files import check_writable
 
 
 @app.command()
@@ -51,13 +50,11 @@ def train(
     Example: classifier train archive.csv.gz --out-of-core --model models/archive.joblib
     """
     with user_errors():
-        check_writable(model)
         with progress_bar(quiet) as progress:
             trained = api.train(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
                                 multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,
-                                encoding=encoding, out_of_core=out_of_core, progress=progress)
-            progress("Saving the model")
-            path = api.save(trained, model)
+                                encoding=encoding, out_of_core=out_of_core, save_to=model, progress=progress)
+    path = model
     card = trained.card
     if as_json:
         print_json({"model": str(path), "task": card["task"], "labels": card["labels"],
