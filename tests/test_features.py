@@ -56,9 +56,9 @@ def test_min_df_prunes_like_scikit_learn():
 
 
 def test_texts_spanning_several_batches(monkeypatch):
-    import classifier.estimators.features as features
+    from classifier.estimators import ngrams
 
-    monkeypatch.setattr(features, "_BATCH_CHARS", 40)
+    monkeypatch.setattr(ngrams, "BATCH_CHARS", 40)
     fit_texts = [f"report number {i} from the police in district {i % 7}" for i in range(50)]
     same_matrix(TextFeatures(word_ngrams=(1, 2), char_ngrams=None, min_df=1),
                 TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, dtype=np.float32),
@@ -97,7 +97,7 @@ def test_no_terms_left_is_an_error():
 
 
 def test_empty_and_odd_texts_transform_to_empty_rows():
-    features = TextFeatures(min_df=1).fit(["police arrest", "budget vote"])
+    features = TextFeatures(char_ngrams=None, min_df=1).fit(["police arrest", "budget vote"])
     X = features.transform(["", "   ", "?!", "police"])
     assert X.shape == (4, len(features.get_feature_names_out()))
     assert X[:3].nnz == 0 and X[3].nnz == 1

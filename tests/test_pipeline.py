@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from classifier.labels import decide, detect_multi_label, find_label_column, parse_multi
 from classifier.errors import ColumnError
 from classifier.estimators.pipeline import build_pipeline, fit_pipeline
 from classifier.estimators.svm import CalibratedLinearSVC
+from classifier.labels import decide, detect_multi_label, find_label_column, parse_multi
 
 
 def blobs(n_per_class=30, k=3, seed=0):
@@ -84,8 +84,9 @@ def test_pipeline_drops_pruned_terms_and_small_tables_keep_rare_terms():
     pipeline = fit_pipeline(build_pipeline(len(texts)), texts, labels)
     vectoriser = pipeline.named_steps["features"]
     assert not hasattr(vectoriser, "stop_words_")
-    assert vectoriser.min_df == 1
-    assert build_pipeline(10_000).named_steps["features"].min_df == 2
+    assert vectoriser.min_df_ == 1
+    big = fit_pipeline(build_pipeline(), texts * 17, labels * 17)  # 204 rows: at least defaults.SMALL_TABLE
+    assert big.named_steps["features"].min_df_ == 2
 
 
 def test_decide_single_and_multi():

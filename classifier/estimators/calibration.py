@@ -11,6 +11,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from sklearn.isotonic import IsotonicRegression
 
+
 def probabilities(margins: np.ndarray, calibration: dict, multi_label: bool) -> np.ndarray:
     """Margins to calibrated probabilities.
 

@@ -1,4 +1,5 @@
-"""The classifier step: one-vs-rest linear SVMs on NB-weighted features, with calibrated probabilities."""
+"""The classifier step: :class:`CalibratedLinearSVC`, one-vs-rest linear SVMs on NB-weighted features,
+with calibrated probabilities, for single-label and multi-label targets."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.svm import LinearSVC
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from classifier import defaults
-from classifier.estimators.calibration import default_calibration, fit_calibration, probabilities
+from classifier.estimators.calibration import (
+    default_calibration,
+    fit_calibration,
+    probabilities,
+)
+from classifier.estimators.targets import is_multi_label, label_matrix
+
 
 class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     """One-vs-rest linear SVMs on NB-weighted features, with calibrated probabilities.
@@ -25,62 +34,92 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     that class apart; ``nb_weighting=False`` turns this off. The SVM margins
     are calibrated with Platt scaling fitted on out-of-fold margins
     (``calibration_folds``-fold cross-validation on the training data only),
-    then the SVMs are refitted on all rows. With ``calibration_folds=0`` the
-    fit skips that step and :meth:`calibrate` must be given held-out margins
-    (``classifier.train`` does so with its held-out slice, which saves the
-    cross-validation fits). The per-class fits run on ``n_jobs`` threads
-    (liblinear releases the GIL), but liblinear draws its coordinate order
-    from one process-wide random generator, so fits on several threads
-    interleave its draws and differ run to run (by about 1e-5 in the
-    weights); the default, one thread, gives the same model for the same
-    data and seed.
+    then the SVMs are refitted on all rows. ``fit(X, y, calibrate=False)`` (or
+    ``calibration_folds=0``) skips that step, and :meth:`calibrate` must then be
+    given held-out margins (:class:`~classifier.estimators.pipeline.TextPipeline`
+    does so with its held-out slice, which saves the cross-validation fits).
+    The per-class fits run on ``n_jobs`` threads (liblinear releases the GIL),
+    but liblinear draws its coordinate order from one process-wide random
+    generator, so fits on several threads interleave its draws and differ run
+    to run (by about 1e-5 in the weights); the default, one thread, gives the
+    same model for the same data and seed.
 
     Single-label (``y`` a 1-D array of labels): the per-class probabilities
     are normalised to sum to one. Multi-label (``y`` a 2-D 0/1 indicator
-    matrix): each label's probability stands alone.
+    matrix, or a sequence of label collections such as ``[("arrest", "protest"), ()]``):
+    each label's probability stands alone, and :meth:`predict` returns a 0/1
+    matrix. ``classes`` names the labels in column order, as ``MultiLabelBinarizer(classes=...)``
+    does: the columns of an indicator matrix (without it they are named ``0..k-1``), or the
+    columns label collections are scored in (default: every label seen, sorted; labels
+    absent from ``y`` get a column that never fires). Single-label, ``classes`` lists the
+    classes to score, in order (default: the sorted labels of ``y``).
 
     ``coef_`` holds one row of term weights per class (the NB scaling folded
     in), so a class's margin is ``X @ coef_[k] + intercept_[k]`` and each
-    term's contribution is its feature value times its weight.
+    term's contribution is its feature value times its weight. ``calibration_folds_``
+    is the number of folds whose out-of-fold margins calibrated the model (0: calibrated
+    on held-out margins given to :meth:`calibrate`, or not calibrated).
     """
 
-    def __init__(self, C: float = 0.5, nb_weighting: bool = True, calibration_folds: int = 2, class_weight=None,
-                 n_jobs: int | None = 1, random_state: int = 0):
+    classes = None  # models saved before this parameter existed
+
+    def __init__(self, C: float = defaults.MODEL["C"], nb_weighting: bool = defaults.MODEL["nb_weighting"],
+                 calibration_folds: int = defaults.MODEL["calibration_folds"],
+                 class_weight=defaults.MODEL["class_weight"], n_jobs: int | None = defaults.MODEL["n_jobs"],
+                 random_state: int = defaults.SEED, classes=None):
         self.C = C
         self.nb_weighting = nb_weighting
         self.calibration_folds = calibration_folds
         self.class_weight = class_weight
         self.n_jobs = n_jobs
         self.random_state = random_state
+        self.classes = classes
 
-    def fit(self, X, y):
-        X = sparse.csr_matrix(X)
-        y = np.asarray(y)
-        self.multi_label_ = y.ndim == 2
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def fit(self, X, y, *, calibrate: bool = True):
+        """Fit the SVMs on ``X`` and ``y``; with ``calibrate=False``, skip the out-of-fold calibration."""
+        if y is None:
+            raise ValueError("CalibratedLinearSVC requires y to be passed, but the target y is None")
+        X = sparse.csr_matrix(validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32)))
+        self.multi_label_ = is_multi_label(y)
         if self.multi_label_:
-            self.classes_ = np.arange(y.shape[1])
-            target = y.astype(bool)
+            target, self.classes_ = label_matrix(y, self.classes)
+            if len(target) != X.shape[0]:
+                raise ValueError(f"`X` has {X.shape[0]} rows but `y` has {len(target)}")
+            y = target
         else:
-            self.classes_ = np.unique(y)
+            y = column_or_1d(y, warn=True)
+            check_classification_targets(y)
+            self.classes_ = np.unique(y) if self.classes is None else np.asarray(list(self.classes), dtype=object)
             if len(self.classes_) < 2:
-                raise ValueError("CalibratedLinearSVC needs at least two classes")
+                raise ValueError("CalibratedLinearSVC needs at least two classes, but `y` holds one class")
+            if self.classes is not None and not np.isin(y, self.classes_).all():
+                raise ValueError("`y` holds labels that are not in `classes`")
             target = y[:, None] == self.classes_[None, :]
+        folds = self.calibration_folds if calibrate else 0
         with ThreadPoolExecutor(max_workers=self._threads()) as pool:
-            if self.calibration_folds:
-                self.calibrate(self._out_of_fold_margins(X, y, target, pool), target)
+            if folds:
+                self.calibrate(self._out_of_fold_margins(X, y, target, pool, folds), target)
             else:
                 self.calibration_ = default_calibration(target.shape[1], self.multi_label_)
             self.coef_, self.intercept_ = self._fit_svms(X, target, pool)
+        self.calibration_folds_ = folds
         return self
 
     def targets(self, y) -> np.ndarray:
         """``y`` as a rows x classes boolean matrix in this model's class order."""
-        y = np.asarray(y)
         if self.multi_label_:
-            return y.astype(bool)
+            return label_matrix(y, self.classes_)[0]
+        y = np.asarray(y)
         return y[:, None] == self.classes_[None, :]
 
-    def calibrate(self, margins: np.ndarray, target: np.ndarray) -> "CalibratedLinearSVC":
+    def calibrate(self, margins: np.ndarray, target: np.ndarray) -> CalibratedLinearSVC:
         """Fit the calibration to held-out ``margins`` and their true ``target`` (rows x classes, 0/1)."""
         self.calibration_ = fit_calibration(margins, target, self.multi_label_)
         return self
@@ -109,9 +148,9 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         weights = svm.coef_[0] if scale is None else svm.coef_[0] * scale
         return weights, float(svm.intercept_[0])
 
-    def _out_of_fold_margins(self, X, y, target, pool):
+    def _out_of_fold_margins(self, X, y, target, pool, folds):
         n = X.shape[0]
-        folds = max(2, min(self.calibration_folds, n))
+        folds = max(2, min(folds, n))
         if self.multi_label_:
             splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
         else:
@@ -127,6 +166,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
 
     def decision_function(self, X) -> np.ndarray:
         """Raw SVM margins, one column per class."""
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False)
         return np.asarray(X @ self.coef_.T) + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:

@@ -42,6 +42,7 @@ TRUSTED_TYPES = frozenset({
     "classifier.estimators.features.TextFeatures",
     "classifier.estimators.hashed.HashedTfidf",
     "classifier.estimators.hashed.IncrementalLinearSVC",
+    "classifier.estimators.pipeline.TextPipeline",
     "classifier.estimators.svm.CalibratedLinearSVC",
     "numpy.float32",
     "numpy.ndarray",

@@ -1,4 +1,7 @@
-"""Labelled data prepared for training: checks that it can train a model, held-out splits, targets."""
+"""Labelled data prepared for training: checks that it can train a model, its targets and label counts.
+
+(The held-out slice is drawn by the pipeline itself: see :mod:`classifier.estimators.holdout`.)
+"""
 
 from __future__ import annotations
 
@@ -21,33 +24,6 @@ def check_trainable(data: LabelledData) -> None:
     elif len(data.label_set) < 2:
         raise LabelError(f"{data.source} has only one class ({data.label_set[0]!r}); a classifier needs two or more.",
                          "Add rows of other classes, or check `label_col`.")
-
-
-def strata(data: LabelledData) -> list[str]:
-    """One stratum per row: its label, or (multi-label) its rarest label, rare strata pooled."""
-    if data.spec.multi_label:
-        freq = Counter(label for row in data.labels for label in row)
-        strata = [min(row, key=lambda l: (freq[l], l)) if row else "" for row in data.labels]
-    else:
-        strata = list(data.labels)
-    counts = Counter(strata)
-    return [s if counts[s] >= 2 else "\0rare" for s in strata]
-
-
-def split(data: LabelledData, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Indices of a held-out split, stratified by label where the counts allow it."""
-    index = np.arange(len(data.texts))
-    if len(index) < 2:
-        raise LabelError(f"{data.source} has too few rows to hold some out for testing.",
-                         "Add rows, or pass `test_size` 0 to train without a held-out score.")
-    from sklearn.model_selection import train_test_split
-
-    try:
-        train, test = train_test_split(index, test_size=test_size, random_state=seed, stratify=strata(data))
-        return train, test, True
-    except ValueError:
-        train, test = train_test_split(index, test_size=test_size, random_state=seed)
-        return train, test, False
 
 
 def targets(data: LabelledData, idx) -> np.ndarray:

@@ -1,72 +1,58 @@
-"""In-memory training: fit the default pipeline on a labelled table and measure it on held-out rows."""
+"""In-memory training: fit the default pipeline on a labelled table and measure it on held-out rows.
+
+The held-out slice, its calibration and the refit on all rows are the pipeline's own fitting
+recipe (:class:`~classifier.estimators.pipeline.TextPipeline`), so the returned pipeline, cloned
+and fitted on the same rows, is the same model; this module reads the table, maps the
+pipeline's errors to the library's, scores the slice and writes the model card.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
-
-import numpy as np
 
 from classifier import defaults
 from classifier.errors import LabelError
-from classifier.estimators.calibration import cross_fitted_probabilities
-from classifier.estimators.pipeline import MODEL, build_pipeline, fit_pipeline, pipeline_params
-from classifier.metrics import score
+from classifier.estimators.holdout import HoldoutError
+from classifier.estimators.pipeline import (
+    MODEL,
+    build_pipeline,
+    fit_pipeline,
+    pipeline_params,
+)
+from classifier.io.labelled import LabelledData, default_dataset, read_labelled
 from classifier.io.tables import STDIO
+from classifier.metrics import score
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
 from classifier.training.card import model_card
-from classifier.io.labelled import LabelledData, default_dataset, read_labelled
-from classifier.training.data import check_trainable, label_counts, split, targets, task_name
+from classifier.training.data import check_trainable, label_counts, targets, task_name
 from classifier.validation import holdout_size
 
 
-def _fit(data: LabelledData, idx, *, features, model_params, seed, calibrate_later: bool = False):
-    """Fit a fresh pipeline on the rows ``idx``; return it and its label list.
-
-    With ``calibrate_later`` the model skips its own cross-validated
-    calibration: the caller calibrates it on held-out margins.
-    """
-    if calibrate_later:
-        model_params = {**(model_params or {}), "calibration_folds": 0}
-    texts = [data.texts[i] for i in idx]
-    y = targets(data, idx)
+def _fit(data: LabelledData, *, features, model_params, seed, holdout: float = 0.0, refit: bool = defaults.REFIT):
+    """Build the pipeline and fit it on every row of ``data`` (holding out a ``holdout`` slice, if any)."""
     if data.spec.multi_label:
-        labels = list(data.label_set)
-    else:
-        labels = sorted(set(y))
-        if len(labels) < 2:
-            raise LabelError(f"The training slice of {data.source} holds only one class ({labels[0]!r}).",
-                             "Add rows of other classes, or pass `test_size` 0 or `test` FILE.")
-    pipeline = build_pipeline(len(texts), features=features, model=model_params, seed=seed)
-    fit_pipeline(pipeline, texts, y)
-    if not data.spec.multi_label:
-        labels = [str(c) for c in pipeline.named_steps[MODEL].classes_]
-    return pipeline, labels
+        model_params = {**(model_params or {}), "classes": list(data.label_set)}
+    pipeline = build_pipeline(features=features, model=model_params, seed=seed, holdout=holdout, refit=refit)
+    try:
+        fit_pipeline(pipeline, data.texts, targets(data, range(len(data.texts))))
+    except HoldoutError as exc:
+        raise _label_error(exc, data) from exc
+    return pipeline
 
 
-def _slice_can_calibrate(data: LabelledData, test_idx) -> bool:
-    """Whether to calibrate on the held-out slice: single-label models whose every class has at least
-    ``defaults.MIN_SLICE_POSITIVES`` rows in it.
-
-    Multi-label models always calibrate each label on out-of-fold margins of
-    all training rows: per-label sigmoids fitted on a slice's few positives
-    were noisy (on the embedded dataset, held-out micro-F1 0.852 against
-    0.875; on India Police Events' test set, macro-F1 0.613 against 0.664).
-    Single-label models calibrate better on the slice, whose margins come
-    from a model trained on more rows (US Congress test ECE 0.036 against
-    0.070).
-    """
-    if data.spec.multi_label:
-        return False
-    counts = Counter(data.labels[i] for i in test_idx)
-    return all(counts[label] >= defaults.MIN_SLICE_POSITIVES for label in data.label_set)
+def _label_error(exc: HoldoutError, data: LabelledData) -> LabelError:
+    if exc.reason == "rows":
+        return LabelError(f"{data.source} has too few rows to hold some out for testing.",
+                          "Add rows, or pass `test_size` 0 to train without a held-out score.")
+    if exc.reason == "one_class":
+        return LabelError(f"The training slice of {data.source} holds only one class ({exc.label!r}).",
+                          "Add rows of other classes, or pass `test_size` 0 or `test` FILE.")
+    return LabelError("The labels of the training slice and of all rows differ.", "Pass `test_size` 0 or `test` FILE.")
 
 
-def _held_out_margins(pipeline, data: LabelledData, idx) -> tuple[np.ndarray, np.ndarray]:
-    """The fitted pipeline's raw margins on the rows ``idx``, and their true labels as a 0/1 matrix."""
-    margins = pipeline.decision_function([data.texts[i] for i in idx])
-    return margins, pipeline.named_steps[MODEL].targets(targets(data, idx))
+def _labels(pipeline) -> list[str]:
+    return [str(c) for c in pipeline.named_steps[MODEL].classes_]
 
 
 def train(
@@ -101,7 +87,6 @@ def train(
     notes = []
     holdout: dict = {"source": "none"}
     metrics = None
-    all_rows = np.arange(len(labelled.texts))
     fit_kwargs = {"features": features, "model_params": model_params, "seed": seed}
 
     if test is not None:
@@ -109,45 +94,33 @@ def train(
         held = read_labelled(test, text_col=text_col, label_col=labelled.spec.column, label_sep=label_sep,
                              multi_label=labelled.spec.multi_label, encoding=encoding)
         progress("Fitting the model")
-        pipeline, labels = _fit(labelled, all_rows, **fit_kwargs)
+        pipeline = _fit(labelled, **fit_kwargs)
+        labels = _labels(pipeline)
         progress("Scoring the test data")
         model = Model(pipeline, {"labels": labels, "task": task_name(labelled)})
         metrics = score(model, held.texts, held.labels, labelled.spec.multi_label)
         holdout = {"source": "file", "path": str(test), "rows": len(held.texts), "sha256": held.sha256}
     elif test_size > 0:
-        train_idx, test_idx, stratified = split(labelled, test_size, seed)
-        if not stratified:
+        progress("Fitting the model on the training slice, scoring the held-out slice"
+                 + (", refitting on all rows" if refit else ""))
+        pipeline = _fit(labelled, holdout=test_size, refit=refit, **fit_kwargs)
+        labels = _labels(pipeline)
+        result = pipeline.holdout_
+        if not result.stratified:
             notes.append("The held-out slice is not stratified: some labels have too few rows.")
-        on_slice = _slice_can_calibrate(labelled, test_idx)
-        progress("Fitting the model on the training slice")
-        pipeline, labels = _fit(labelled, train_idx, calibrate_later=on_slice, **fit_kwargs)
-        progress("Scoring the held-out slice")
-        model = Model(pipeline, {"labels": labels, "task": task_name(labelled)})
-        held_texts = [labelled.texts[i] for i in test_idx]
-        held_gold = [labelled.labels[i] for i in test_idx]
-        probs = None
-        if on_slice:
-            margins, target = _held_out_margins(pipeline, labelled, test_idx)
-            probs = cross_fitted_probabilities(margins, target, labelled.spec.multi_label, seed)
-            pipeline.named_steps[MODEL].calibrate(margins, target)
-        metrics = score(model, held_texts, held_gold, labelled.spec.multi_label, probs=probs)
-        holdout = {"source": "split", "test_size": test_size, "seed": seed, "stratified": stratified,
-                   "rows_train": len(train_idx), "rows_test": len(test_idx)}
-        if refit:
-            progress("Refitting on all rows")
-            pipeline, refit_labels = _fit(labelled, all_rows, calibrate_later=on_slice, **fit_kwargs)
-            if on_slice:
-                if refit_labels != labels:
-                    raise LabelError("The labels of the training slice and of all rows differ.",
-                                     "Pass `test_size` 0 or `test` FILE.")
-                pipeline.named_steps[MODEL].calibrate(margins, target)
-            labels = refit_labels
+        held_texts = [labelled.texts[i] for i in result.index]
+        held_gold = [labelled.labels[i] for i in result.index]
+        slice_model = Model(pipeline, {"labels": [str(c) for c in result.classes], "task": task_name(labelled)})
+        metrics = score(slice_model, held_texts, held_gold, labelled.spec.multi_label, probs=result.probabilities)
+        holdout = {"source": "split", "test_size": test_size, "seed": seed, "stratified": result.stratified,
+                   "rows_train": result.rows_train, "rows_test": len(result.index)}
         holdout["refit_on_all_rows"] = refit
         holdout["calibration"] = ("fitted on the held-out slice's margins (its scores use cross-fitted halves)"
-                                  if on_slice else "fitted on out-of-fold margins of the training rows")
+                                  if result.calibrated_on_slice else "fitted on out-of-fold margins of the training rows")
     else:
         progress("Fitting the model")
-        pipeline, labels = _fit(labelled, all_rows, **fit_kwargs)
+        pipeline = _fit(labelled, **fit_kwargs)
+        labels = _labels(pipeline)
         notes.append("No held-out score: trained with --test-size 0.")
 
     rows_used = holdout["rows_train"] if holdout.get("source") == "split" and not refit else len(labelled.texts)
