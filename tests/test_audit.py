@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 import classifier
 from classifier.audit import COLUMNS, ISSUES, audit, near_duplicate_pairs
@@ -234,18 +236,15 @@ def test_label_issues_are_judged_from_the_probabilities_alone():
     assert np.isnan(issues.score[1]) and issues.score[[0, 2, 3, 4]] == pytest.approx([0.1, 0.9, 0.2, 0.3])
 
 
-def test_out_of_fold_fits_a_fresh_pipeline_per_fold_sized_to_its_training_rows():
+def test_out_of_fold_fits_a_clone_per_fold_and_leaves_the_pipeline_unfitted():
     df = make_rows(n_per_class=10, seed=1)
-    sizes = []
-
-    def build(n_rows):
-        sizes.append(n_rows)
-        return build_pipeline(n_rows)
-
-    probs, known = out_of_fold(build, df["text"].tolist(), df["label"].to_numpy(dtype=object), folds=3, seed=0,
+    pipeline = build_pipeline()
+    probs, known = out_of_fold(pipeline, df["text"].tolist(), df["label"].to_numpy(dtype=object), folds=3, seed=0,
                                source="t")
-    assert sizes == [20, 20, 20]
     assert probs.shape == (30, 3) and known.all() and probs.sum(axis=1) == pytest.approx(np.ones(30))
+    with pytest.raises(NotFittedError):
+        check_is_fitted(pipeline)
+
 
 words = st.sampled_from("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split())
 

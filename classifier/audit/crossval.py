@@ -1,17 +1,16 @@
 """Out-of-fold probabilities: every row scored by a model that did not see it.
 
 :func:`out_of_fold` cross-validates a pipeline on the labelled rows: each fold fits a fresh
-pipeline on the other folds and scores its own rows. :func:`recalibrated` is the second,
-cheap step of the multi-label audit: each label's probability re-estimated from the
-out-of-fold scores of every label, itself cross-validated. These are the only places the
-audit fits models; judging the labels from the probabilities is
+clone of it (:func:`sklearn.base.clone`) on the other folds and scores its own rows.
+:func:`recalibrated` is the second, cheap step of the multi-label audit: each label's
+probability re-estimated from the out-of-fold scores of every label, itself cross-validated.
+These are the only places the audit fits models; judging the labels from the probabilities is
 :mod:`classifier.audit.label_issues`.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
@@ -31,16 +30,16 @@ _STACKER = LogisticRegression(C=1.0, max_iter=1000)
 """The recalibration model, cloned for each label and fold."""
 
 
-def out_of_fold(build: Callable[[int], BaseEstimator], texts: list[str], y: np.ndarray, *, folds: int, seed: int,
-                source: str, progress: Progress = quiet_progress) -> tuple[np.ndarray, np.ndarray]:
+def out_of_fold(pipeline: BaseEstimator, texts: list[str], y: np.ndarray, *, folds: int, seed: int, source: str,
+                progress: Progress = quiet_progress) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities (one column per label, sorted labels) and where they mean something.
 
-    ``y`` holds one label per text (single-label) or a 0/1 matrix with one
-    column per label (multi-label); the folds are stratified by label
-    single-label, plain multi-label, shuffled with ``seed``. Each fold fits a
-    fresh pipeline from ``build(n_rows)``, ``n_rows`` being the number of rows
-    it trains on (the pipeline's settings may depend on it, as ``min_df`` does
-    on small tables; see :func:`~classifier.estimators.pipeline.build_pipeline`).
+    ``pipeline`` is an unfitted estimator with ``predict_proba`` (left
+    unfitted: each fold fits its own clone, so choices that depend on the
+    data, such as ``min_df="auto"``, are made on that fold's rows). ``y``
+    holds one label per text (single-label) or a 0/1 matrix with one column
+    per label (multi-label); the folds are stratified by label single-label,
+    plain multi-label, shuffled with ``seed``.
 
     ``known[i, k]`` is false when label ``k`` had no rows (single-label) or no
     positive rows (multi-label) in the folds that trained row ``i``'s model.
@@ -62,20 +61,20 @@ def out_of_fold(build: Callable[[int], BaseEstimator], texts: list[str], y: np.n
         if not multi and len(set(target)) < 2:
             raise LabelError(f"A cross-validation fold of {source} holds only one class.",
                              "Add rows of the other classes, or pass a smaller `folds`.")
-        pipeline = build(len(train))
+        fitted = clone(pipeline)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                pipeline.fit([texts[i] for i in train], target)
+                fitted.fit([texts[i] for i in train], target)
         except ValueError as exc:
             raise LabelError(f"Cannot fit a model on a cross-validation fold of {source}: {exc}.",
                              "Check that the text column holds words, or add rows.") from exc
-        p = pipeline.predict_proba([texts[i] for i in held])
+        p = fitted.predict_proba([texts[i] for i in held])
         if multi:
             probs[held] = p
             known[held] = target.any(axis=0)
         else:
-            columns = np.searchsorted(classes, np.asarray(pipeline.classes_, dtype=object))
+            columns = np.searchsorted(classes, np.asarray(fitted.classes_, dtype=object))
             probs[np.ix_(held, columns)] = p
             known[np.ix_(held, columns)] = True
     progress(STAGE, folds, folds)

@@ -108,8 +108,8 @@ def audit(
 
     features, model_params, fit_seed = _settings(loaded, seed)
     progress(STAGE)
-    build = partial(build_pipeline, features=features, model=model_params, seed=fit_seed)
-    issues = _label_issues(table, build, folds=folds, seed=fit_seed, progress=progress)
+    pipeline = build_pipeline(features=features, model=model_params, seed=fit_seed)
+    issues = _label_issues(table, pipeline, folds=folds, seed=fit_seed, progress=progress)
 
     progress("Ranking the rows to review")
     counts, rows = rank(table, dup, issues, test_keys is not None, min_label_rows, short_words)
@@ -155,7 +155,7 @@ def _settings(model: Model | None, seed: int | None) -> tuple[dict | None, dict 
     features = params.get("features")
     settings = {k: v for k, v in (params.get("model") or {}).items() if k != "random_state"}
     try:
-        build_pipeline(100, features=features, model=settings, seed=defaults.SEED)
+        build_pipeline(features=features, model=settings, seed=defaults.SEED)
     except (TypeError, ValueError) as exc:
         raise ModelError(f"The model's settings cannot be used by this version of classifier ({exc}).",
                          "Retrain the model, or audit without `model` to use the default settings.") from exc
@@ -177,8 +177,8 @@ def _model_facts(model: Model, given, table: AuditTable) -> dict:
     }
 
 
-def _label_issues(table: AuditTable, build, *, folds: int, seed: int, progress: Progress) -> LabelIssues:
-    """Cross-validate on the rows with a text and a label, then judge every row's label."""
+def _label_issues(table: AuditTable, pipeline, *, folds: int, seed: int, progress: Progress) -> LabelIssues:
+    """Cross-validate ``pipeline`` on the rows with a text and a label, then judge every row's label."""
     usable = np.flatnonzero(table.has_text & table.has_label)
     labels = table.label_set
     if table.multi_label and not labels:
@@ -193,7 +193,7 @@ def _label_issues(table: AuditTable, build, *, folds: int, seed: int, progress: 
                          "cross-validation.", "Add rows, or pass a smaller `folds` (at least 2).")
     texts = [table.texts[i] for i in usable]
     given = [table.labels[i] for i in usable]
-    fit = partial(out_of_fold, build, texts, folds=folds, seed=seed, source=table.source, progress=progress)
+    fit = partial(out_of_fold, pipeline, texts, folds=folds, seed=seed, source=table.source, progress=progress)
     if table.multi_label:
         y = label_matrix(given, labels)
         probs, known = fit(y)
