@@ -96,15 +96,16 @@ FEATURES = {
     "word_ngrams": (1, 2),
     "char_ngrams": "auto",
     "prefix": None,
-    "min_df": 2,
+    "min_df": "auto",
     "max_df": 1.0,
     "sublinear_tf": True,
     "lowercase": True,
 }
-"""TF-IDF settings (see ``classifier.features.TextFeatures``). ``min_df`` falls back to 1 on
-tables smaller than ``SMALL_TABLE``."""
+"""TF-IDF settings (see ``classifier.estimators.features.TextFeatures``). ``min_df="auto"``
+is ``MIN_DF`` on tables of ``SMALL_TABLE`` rows or more, and 1 on smaller ones."""
 
 SMALL_TABLE = 200
+MIN_DF = 2
 
 SHORT_TEXT_WORDS = 100
 SHORT_TEXT_CHAR_NGRAMS = (4, 4)

@@ -93,7 +93,7 @@ def test_text_features_defaults_are_the_project_defaults():
 def test_min_df_auto_is_resolved_when_fitting():
     small = (TEXTS * 10)[:defaults.SMALL_TABLE - 1]
     assert TextFeatures(min_df="auto").fit(small).min_df_ == 1
-    assert TextFeatures(min_df="auto").fit(small + TEXTS[:1]).min_df_ == defaults.FEATURES["min_df"] == 2
+    assert TextFeatures(min_df="auto").fit(small + TEXTS[:1]).min_df_ == defaults.MIN_DF == 2
     assert TextFeatures(min_df=3).fit(small).min_df_ == 3
     assert build_pipeline().named_steps[FEATURES].min_df == "auto"
     assert build_pipeline(features={"min_df": 2}).named_steps[FEATURES].min_df == 2

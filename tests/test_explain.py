@@ -136,7 +136,7 @@ def test_rows_keep_one_entry_per_text(single_model, texts):
 
 def test_word_and_character_features_are_told_apart():
     frame = make_rows(seed=3)
-    pipeline = build_pipeline(len(frame))
+    pipeline = build_pipeline()
     pipeline.steps[0] = ("features", FeatureUnion([
         ("words", TfidfVectorizer()),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4))),
@@ -175,7 +175,7 @@ class KindedVectorizer(TfidfVectorizer):
 
 def test_a_vectoriser_that_names_its_feature_kinds_is_believed():
     frame = make_rows(seed=4)
-    pipeline = build_pipeline(len(frame))
+    pipeline = build_pipeline()
     pipeline.steps[0] = ("features", KindedVectorizer())
     fit_pipeline(pipeline, frame["text"].tolist(), frame["label"].to_numpy())
     terms, kinds = feature_terms(pipeline)

@@ -11,6 +11,7 @@ import types
 
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
 
 import classifier
 from classifier.estimators.pipeline import FEATURES, MODEL
@@ -40,6 +41,7 @@ def old_module_names(pipeline):
 @pytest.mark.parametrize("suffix", [".joblib", ".skops"])
 def test_a_model_saved_under_the_old_module_names_loads(tmp_path, single_model, suffix):
     model, _ = single_model
+    model = classifier.Model(Pipeline(model.pipeline.steps), model.card)  # earlier versions saved a plain Pipeline
     path = tmp_path / f"old{suffix}"
     with old_module_names(model.pipeline):
         classifier.save(model, path)

@@ -81,7 +81,7 @@ def test_probabilities_are_calibrated_on_held_out_folds():
 def test_pipeline_drops_pruned_terms_and_small_tables_keep_rare_terms():
     texts = ["alpha beta", "beta gamma", "gamma delta", "delta alpha"] * 3
     labels = ["x", "y", "x", "y"] * 3
-    pipeline = fit_pipeline(build_pipeline(len(texts)), texts, labels)
+    pipeline = fit_pipeline(build_pipeline(), texts, labels)
     vectoriser = pipeline.named_steps["features"]
     assert not hasattr(vectoriser, "stop_words_")
     assert vectoriser.min_df_ == 1

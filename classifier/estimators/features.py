@@ -44,7 +44,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     each token wrapped in edge markers, like fastText's subwords. ``prefix=n`` adds each longer
     word's first ``n`` letters. ``min_df`` and ``max_df`` prune the vocabulary by document
     frequency (a count, or a fraction of documents when a float below 1); ``min_df="auto"`` is
-    1 on fewer than ``defaults.SMALL_TABLE`` training texts, else ``defaults.FEATURES["min_df"]``.
+    1 on fewer than ``defaults.SMALL_TABLE`` training texts, else ``defaults.MIN_DF``.
     ``n_jobs`` threads transform large inputs (``None``: one per core).
 
     Fitted attributes: ``char_ngrams_`` and ``min_df_`` (the values used, ``"auto"`` resolved),
@@ -116,7 +116,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """``min_df``, with ``"auto"`` resolved from the number of training texts."""
         if self.min_df != "auto":
             return self.min_df
-        return 1 if n_docs < defaults.SMALL_TABLE else defaults.FEATURES["min_df"]
+        return 1 if n_docs < defaults.SMALL_TABLE else defaults.MIN_DF
 
     def _resolve_char_ngrams(self, texts: list[str]):
         """``char_ngrams``, with ``"auto"`` resolved from the median length of the training texts."""

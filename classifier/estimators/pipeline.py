@@ -114,18 +114,15 @@ def _rows(y, index):
     return [y[i] for i in index] if isinstance(y, list) else y[index]
 
 
-def build_pipeline(n_rows: int | None = None, *, features: dict | None = None, model: dict | None = None,
+def build_pipeline(*, features: dict | None = None, model: dict | None = None,
                    seed: int = defaults.SEED, holdout: float = 0.0, refit: bool = defaults.REFIT) -> TextPipeline:
     """A fresh, unfitted pipeline with the default settings, overridden by ``features`` and ``model``.
 
-    ``min_df`` is ``"auto"`` (1 on tables under ``defaults.SMALL_TABLE`` rows, resolved when
-    fitting) unless ``features`` gives it; ``holdout``, ``refit`` and ``seed`` set how the
-    pipeline measures itself (see :class:`TextPipeline`). ``n_rows`` is not used any more (the
-    table size is read when fitting); it is accepted so that existing callers keep working.
+    Choices that depend on the data (``min_df="auto"``, ``char_ngrams="auto"``) are made when
+    fitting; ``holdout``, ``refit`` and ``seed`` set how the pipeline measures itself (see
+    :class:`TextPipeline`).
     """
     feature_params = {**defaults.FEATURES, **(features or {})}
-    if not (features and "min_df" in features):
-        feature_params["min_df"] = "auto"
     for key in ("word_ngrams", "char_ngrams"):
         if feature_params.get(key) not in (None, "auto"):
             feature_params[key] = tuple(feature_params[key])

@@ -194,10 +194,13 @@ def check_layout(pipeline: Pipeline, card: dict, path) -> None:
     except Exception as exc:
         raise ModelError(f"{path} holds a pipeline that cannot score text ({type(exc).__name__}: {exc}).",
                          "Retrain the model with this version of classifier.") from exc
-    classes = getattr(pipeline.named_steps.get(MODEL), "classes_", None)
+    estimator = pipeline.named_steps.get(MODEL)
+    classes = getattr(estimator, "classes_", None)
     wrong_order = (card["task"] == "single_label" and classes is not None
                    and [str(c) for c in classes] != labels)
-    if len(width) != 2 or width[1] != len(labels) or wrong_order:
+    multi_label = getattr(estimator, "multi_label_", getattr(estimator, "multi_label", None))
+    wrong_task = multi_label is not None and bool(multi_label) != (card["task"] == "multi_label")
+    if len(width) != 2 or width[1] != len(labels) or wrong_order or wrong_task:
         scored = width[1] if len(width) == 2 else "?"
         raise ModelError(f"{path} was put together from a model trained with a different label layout: its card "
                          f"lists {len(labels)} labels ({', '.join(labels)}) but its classifier scores {scored}"

@@ -79,7 +79,7 @@ def _specimen(out_of_core: bool, multi_label: bool, features, model_params) -> P
         svm.partial_fit(weights, y, classes=classes)
         svm.calibrate(svm.margins(weights), target)
         return Pipeline([(FEATURES, vectoriser), (MODEL, svm)])
-    pipeline = build_pipeline(len(_TEXTS), features=features, model=model_params, seed=defaults.SEED)
+    pipeline = build_pipeline(features=features, model=model_params, seed=defaults.SEED)
     try:
         return pipeline.fit(_TEXTS, y)
     except ValueError:
