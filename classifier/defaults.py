@@ -122,7 +122,7 @@ MODEL = {
     "class_weight": None,
     "n_jobs": 1,
 }
-"""Linear SVM settings (see ``classifier.pipeline.CalibratedLinearSVC``). ``n_jobs`` threads fit
+"""Linear SVM settings (see ``classifier.estimators.svm.CalibratedLinearSVC``). ``n_jobs`` threads fit
 the per-label SVMs; more than one is about 20% faster on 20 Newsgroups but no longer gives the
 same model twice for the same data and seed (liblinear's random generator is process-wide). Scores are calibrated on margins the model did not train on: single-label models on
 those of the held-out slice when ``train`` holds one out and every class has at least

@@ -198,7 +198,7 @@ def predict_table(
 
     ``engine="dask"`` runs the job on a Dask cluster instead (``scheduler``
     address, else a local cluster of ``jobs`` workers) and writes one file per
-    partition in ``output_dir``: see :func:`classifier.dask_engine.predict_table`.
+    partition in ``output_dir``: see :func:`classifier.prediction.dask_engine.predict_table`.
     """
     check_decision(top_k, threshold)
     check_at_least("chunk_size", chunk_size, 1, "Use a value such as 10000.")
