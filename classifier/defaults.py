@@ -121,6 +121,7 @@ MODEL = {
     "calibration_folds": 2,
     "class_weight": None,
     "n_jobs": 1,
+    "thresholds": "f1",
 }
 """Linear SVM settings (see ``classifier.estimators.svm.CalibratedLinearSVC``). ``n_jobs`` threads fit
 the per-label SVMs; more than one is about 20% faster on 20 Newsgroups but no longer gives the
@@ -130,3 +131,10 @@ those of the held-out slice when ``train`` holds one out and every class has at 
 margins from ``calibration_folds``-fold cross-validation."""
 
 MIN_SLICE_POSITIVES = 5
+
+# ``MODEL["thresholds"] = "f1"``: a multi-label model predicts each label from its own threshold,
+# the one with the best F1 on the out-of-fold probabilities its calibration is fitted to
+# (``classifier.estimators.thresholds``). In leave-one-source-out cross-validation on the
+# embedded dataset (train on six of its seven sources, score the seventh) it raised micro-F1
+# from 0.822 (0.5 for every label) to 0.830, and on the real-text source from 0.658 to 0.682;
+# lowering every threshold further did not help. ``None``: 0.5 for every label.

@@ -181,7 +181,8 @@ class Explainer:
         model = self.model
         known = model.labels
         probs = model.predict_proba([text])[0]
-        chosen, _ = decide(probs[None, :], known, model.multi_label, top_k=top_k, threshold=threshold)
+        chosen, _ = decide(probs[None, :], known, model.multi_label, top_k=top_k,
+                           threshold=model.threshold_for(threshold))
         predicted = set(chosen[0])
         if labels:
             unknown = [l for l in labels if l not in known]
@@ -237,7 +238,8 @@ class Explainer:
             probs = self.model.predict_proba([texts[i] for i in keep])
         else:
             probs = np.asarray(probs)[keep]
-        chosen, _ = decide(probs, self.model.labels, self.model.multi_label, top_k=top_k, threshold=threshold)
+        chosen, _ = decide(probs, self.model.labels, self.model.multi_label, top_k=top_k,
+                           threshold=self.model.threshold_for(threshold))
         matrix = self.features([texts[i] for i in keep])
         terms, kinds = self.terms
         index_of = {label: k for k, label in enumerate(self.model.labels)}

@@ -94,14 +94,15 @@ def parse_multi(values: pd.Series, sep: str) -> list[tuple[str, ...]]:
 
 
 def chosen(probs: np.ndarray, multi_label: bool, *, top_k: int | None = None,
-           threshold: float | None = None) -> np.ndarray:
+           threshold=None) -> np.ndarray:
     """Which labels each row gets, as a rows x labels boolean matrix.
 
     Single-label: the ``top_k`` most probable labels (default 1), dropping those
     below ``threshold`` (default 0, so the best label is always given).
     Multi-label: every label whose probability reaches ``threshold`` (default
     0.5), at most the ``top_k`` most probable of them when given. Ties go to the
-    label listed first.
+    label listed first. ``threshold`` is one probability, or one per label (a
+    multi-label model's own thresholds).
     """
     n, m = probs.shape
     if threshold is None:
@@ -113,7 +114,8 @@ def chosen(probs: np.ndarray, multi_label: bool, *, top_k: int | None = None,
     if k == 1:
         mask = np.zeros((n, m), dtype=bool)
         best = probs.argmax(axis=1)
-        mask[rows, best] = probs[rows, best] >= threshold
+        bar = threshold[best] if np.ndim(threshold) else threshold
+        mask[rows, best] = probs[rows, best] >= bar
         return mask
     mask = probs >= threshold
     if k < m:
@@ -129,7 +131,7 @@ def decide(
     multi_label: bool,
     *,
     top_k: int | None = None,
-    threshold: float | None = None,
+    threshold=None,
 ) -> tuple[list[list[str]], list[list[float]]]:
     """Each row's labels (see :func:`chosen`) and their probabilities, most probable first."""
     mask = chosen(probs, multi_label, top_k=top_k, threshold=threshold)

@@ -145,7 +145,7 @@ def score(model, texts: list[str], gold: list, multi_label: bool, threshold: flo
         raise LabelError("There are no labelled rows to score.", "Check the test table's columns.")
     if probs is None:
         probs = model.predict_proba(texts)
-    predicted, _ = decide(probs, model.labels, multi_label, threshold=threshold)
+    predicted, _ = decide(probs, model.labels, multi_label, threshold=model.threshold_for(threshold))
     if multi_label:
         from sklearn.preprocessing import MultiLabelBinarizer
 

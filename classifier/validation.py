@@ -11,10 +11,11 @@ from classifier.errors import InputError
 
 
 def check_decision(top_k: int | None, threshold: float | None) -> None:
-    """Refuse a ``top_k`` below 1 or a ``threshold`` outside [0, 1]."""
+    """Refuse a ``top_k`` below 1 or a ``threshold`` outside [0, 1] (a model's per-label thresholds, a
+    sequence, are the model's own and are not checked here)."""
     if top_k is not None and top_k < 1:
         raise InputError(f"`top_k` must be 1 or more, not {top_k}.", "Use `top_k` 1 for the best label only.")
-    if threshold is not None and not 0 <= threshold <= 1:
+    if threshold is not None and not isinstance(threshold, (tuple, list)) and not 0 <= threshold <= 1:
         raise InputError(f"`threshold` must be between 0 and 1, not {threshold}.", "Use a probability such as 0.5.")
 
 

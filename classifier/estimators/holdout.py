@@ -51,6 +51,8 @@ class Holdout:
     """Whether the slice was stratified (it is not when some stratum has too few rows)."""
     calibrated_on_slice: bool
     """Whether the calibration was fitted on the slice's margins (else on out-of-fold margins)."""
+    thresholds: np.ndarray | None = None
+    """The slice model's own per-label decision thresholds (chosen on its training rows only), if any."""
 
 
 def strata(y, multi_label: bool, classes=None) -> list:

@@ -96,7 +96,8 @@ class TextPipeline(Pipeline):
         else:
             probs = model.predict_proba(held)
         holdout = Holdout(index=test, rows_train=len(train), classes=list(fitted.classes_), probabilities=probs,
-                          stratified=stratified, calibrated_on_slice=on_slice)
+                          stratified=stratified, calibrated_on_slice=on_slice,
+                          thresholds=getattr(fitted, "thresholds_", None))
         if self.refit:
             super().fit(texts, y, **fit_params)
             if on_slice:

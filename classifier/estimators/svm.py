@@ -23,6 +23,7 @@ from classifier.estimators.calibration import (
     probabilities,
 )
 from classifier.estimators.targets import is_multi_label, label_matrix
+from classifier.estimators.thresholds import f1_thresholds
 
 
 class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
@@ -61,12 +62,13 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     on held-out margins given to :meth:`calibrate`, or not calibrated).
     """
 
-    classes = None  # models saved before this parameter existed
+    classes = None  # models saved before these parameters existed
+    thresholds = None
 
     def __init__(self, C: float = defaults.MODEL["C"], nb_weighting: bool = defaults.MODEL["nb_weighting"],
                  calibration_folds: int = defaults.MODEL["calibration_folds"],
                  class_weight=defaults.MODEL["class_weight"], n_jobs: int | None = defaults.MODEL["n_jobs"],
-                 random_state: int = defaults.SEED, classes=None):
+                 random_state: int = defaults.SEED, classes=None, thresholds=defaults.MODEL["thresholds"]):
         self.C = C
         self.nb_weighting = nb_weighting
         self.calibration_folds = calibration_folds
@@ -74,6 +76,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.classes = classes
+        self.thresholds = thresholds
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -102,10 +105,17 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
             if self.classes is not None and not np.isin(y, self.classes_).all():
                 raise ValueError("`y` holds labels that are not in `classes`")
             target = y[:, None] == self.classes_[None, :]
+        if self.thresholds not in (None, "f1"):
+            raise ValueError(f"`thresholds` must be None or 'f1', not {self.thresholds!r}")
         folds = self.calibration_folds if calibrate else 0
+        self.thresholds_ = None
         with ThreadPoolExecutor(max_workers=self._threads()) as pool:
             if folds:
-                self.calibrate(self._out_of_fold_margins(X, y, target, pool, folds), target)
+                margins = self._out_of_fold_margins(X, y, target, pool, folds)
+                self.calibrate(margins, target)
+                if self.multi_label_ and self.thresholds == "f1":
+                    self.thresholds_ = f1_thresholds(probabilities(margins, self.calibration_, True), target,
+                                                     defaults.THRESHOLD_MULTI)
             else:
                 self.calibration_ = default_calibration(target.shape[1], self.multi_label_)
             self.coef_, self.intercept_ = self._fit_svms(X, target, pool)
@@ -177,7 +187,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         probs = self.predict_proba(X)
         if self.multi_label_:
-            return (probs >= defaults.THRESHOLD_MULTI).astype(int)
+            thresholds = getattr(self, "thresholds_", None)
+            return (probs >= (defaults.THRESHOLD_MULTI if thresholds is None else thresholds)).astype(int)
         return self.classes_[probs.argmax(axis=1)]
 
 

@@ -213,7 +213,7 @@ def confident_mistakes(model, texts: list[str], gold: list, probs: np.ndarray, *
     labels with their probabilities.
     """
     labels = model.labels
-    predicted, scores = decide(probs, labels, model.multi_label, threshold=threshold)
+    predicted, scores = decide(probs, labels, model.multi_label, threshold=model.threshold_for(threshold))
     found = []
     if model.multi_label:
         truth = _truth(model, gold)

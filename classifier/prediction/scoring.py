@@ -26,7 +26,7 @@ class Decision:
     multi_label: bool
     sep: str
     top_k: int | None = None
-    threshold: float | None = None
+    threshold: float | tuple[float, ...] | None = None
     probs: bool = False
     explain: bool = False
 
@@ -34,8 +34,8 @@ class Decision:
     def for_model(cls, model: Model, *, text_col: str = defaults.TEXT_COL, top_k: int | None = None,
                   threshold: float | None = None, probs: bool = False, explain: bool = False) -> "Decision":
         return cls(text_col=text_col, labels=tuple(model.labels), multi_label=model.multi_label,
-                   sep=model.card.get("label_sep", defaults.LABEL_SEP), top_k=top_k, threshold=threshold,
-                   probs=probs, explain=explain)
+                   sep=model.card.get("label_sep", defaults.LABEL_SEP), top_k=top_k,
+                   threshold=_hashable(model.threshold_for(threshold)), probs=probs, explain=explain)
 
     @property
     def several(self) -> bool:
@@ -128,3 +128,8 @@ def _joined_by_pattern(p, chosen, labels, sep):
             joined = np.char.add(np.char.add(joined, sep), text[:, j])
         score_cells[rows] = joined.astype(object)
     return label_cells, score_cells
+
+
+def _hashable(threshold):
+    """A threshold as a frozen decision holds it: one number, a tuple of per-label numbers, or ``None``."""
+    return tuple(float(t) for t in threshold) if threshold is not None and np.ndim(threshold) else threshold

@@ -29,7 +29,8 @@ def predict_texts(
     if keep:
         kept = texts if len(keep) == len(texts) else [texts[i] for i in keep]
         probs = model.predict_proba(kept)
-        found, values = decide(probs, model.labels, model.multi_label, top_k=top_k, threshold=threshold)
+        found, values = decide(probs, model.labels, model.multi_label, top_k=top_k,
+                               threshold=model.threshold_for(threshold))
         for i, lab, sc in zip(keep, found, values):
             labels[i], scores[i] = lab, sc
         if explain:

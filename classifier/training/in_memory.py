@@ -111,7 +111,8 @@ def train(
         held_texts = [labelled.texts[i] for i in result.index]
         held_gold = [labelled.labels[i] for i in result.index]
         slice_model = Model(pipeline, {"labels": [str(c) for c in result.classes], "task": task_name(labelled)})
-        metrics = score(slice_model, held_texts, held_gold, labelled.spec.multi_label, probs=result.probabilities)
+        metrics = score(slice_model, held_texts, held_gold, labelled.spec.multi_label, probs=result.probabilities,
+                        threshold=result.thresholds)
         holdout = {"source": "split", "test_size": test_size, "seed": seed, "stratified": result.stratified,
                    "rows_train": result.rows_train, "rows_test": len(result.index)}
         holdout["refit_on_all_rows"] = refit
@@ -123,10 +124,15 @@ def train(
         labels = _labels(pipeline)
         notes.append("No held-out score: trained with --test-size 0.")
 
+    thresholds = Model(pipeline, {"labels": labels, "task": task_name(labelled)}).thresholds
+    if thresholds is not None:
+        notes.append("Each label is predicted from its own threshold (the card's thresholds), chosen for the best F1 "
+                     "on out-of-fold probabilities of the training rows.")
     rows_used = holdout["rows_train"] if holdout.get("source") == "split" and not refit else len(labelled.texts)
     card = model_card(task=task_name(labelled), labels=labels, label_counts=label_counts(labelled), text_col=text_col,
                       label_col=labelled.spec.column, label_sep=labelled.spec.sep, source=source,
                       rows_read=labelled.rows_read, rows_used=rows_used, rows_skipped=labelled.skipped,
                       sha256=labelled.sha256, params={**pipeline_params(pipeline), "seed": seed}, holdout=holdout,
-                      metrics=metrics, notes=notes)
+                      metrics=metrics, notes=notes,
+                      thresholds=None if thresholds is None else dict(zip(labels, map(float, thresholds))))
     return Model(pipeline=pipeline, card=card)
