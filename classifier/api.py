@@ -21,6 +21,7 @@ from classifier.io.labelled import LabelledData, default_dataset, read_labelled
 from classifier.io.model_file import VersionWarning
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
+from classifier.validation import check_at_least, check_seed
 
 
 def train(
@@ -57,6 +58,7 @@ def train(
     """
     from classifier.training import out_of_core as bounded
 
+    check_seed(seed)
     if save_to is not None:
         from classifier.training.savable import check_savable
 
@@ -170,6 +172,7 @@ def describe(model: Model | str | Path = defaults.MODEL_PATH, *, top: int = defa
     """The model card plus the ``top`` strongest terms of each label."""
     from classifier.explain import top_terms
 
+    check_at_least("top", top, 0, f"Use `top` {defaults.TOP_TERMS}, or 0 for none.")
     if isinstance(model, Model):
         info = dict(model.card)
     else:

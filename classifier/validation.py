@@ -25,6 +25,17 @@ def check_at_least(name: str, value: int | None, least: int, hint: str) -> None:
         raise InputError(f"`{name}` must be {least} or more, not {value}.", hint)
 
 
+SEED_LIMIT = 2**32
+"""Seeds are whole numbers from 0 to ``SEED_LIMIT - 1``: what NumPy's and scikit-learn's generators take."""
+
+
+def check_seed(seed: int | None) -> None:
+    """Refuse a random seed the generators cannot take (negative, or 2**32 and above)."""
+    if seed is not None and not 0 <= seed < SEED_LIMIT:
+        raise InputError(f"`seed` must be a whole number from 0 to {SEED_LIMIT - 1}, not {seed}.",
+                         "Use a seed such as 0 or 42.")
+
+
 def holdout_size(test, test_size: float | None) -> float:
     """The fraction of the training table to hold out, given a ``test`` table and ``test_size``.
 

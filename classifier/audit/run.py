@@ -28,7 +28,7 @@ from classifier.io.tables import STDIO, TableWriter, read_table, require_column,
 from classifier.labels import cell_text
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
-from classifier.validation import check_at_least
+from classifier.validation import check_at_least, check_seed
 
 
 def audit(
@@ -81,6 +81,7 @@ def audit(
     """
     progress = progress or quiet_progress
     _check_settings(folds, near_duplicate, shingle_words, min_label_rows, short_words)
+    check_seed(seed)
     if output is not None and str(output) != STDIO:
         table_format(output, fmt)
         if str(data) != STDIO and Path(output).resolve() == Path(data).resolve():

@@ -81,7 +81,10 @@ def split(y, multi_label: bool, test_size: float, seed: int, classes=None) -> tu
                                        stratify=strata(y, multi_label, classes))
         return train, test, True
     except ValueError:
-        train, test = train_test_split(index, test_size=test_size, random_state=seed)
+        try:
+            train, test = train_test_split(index, test_size=test_size, random_state=seed)
+        except ValueError as exc:  # a slice so large that no training row is left
+            raise HoldoutError("too few rows to hold some out", "rows") from exc
         return train, test, False
 
 
