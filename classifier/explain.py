@@ -16,8 +16,6 @@ texts a one-line summary of its top terms.
 
 from __future__ import annotations
 
-import re
-
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,6 +26,7 @@ from classifier import defaults
 from classifier.errors import InputError
 from classifier.labels import decide
 from classifier.estimators.pipeline import FEATURES, MODEL
+from classifier.estimators.scripts import words as text_words
 from classifier.validation import check_decision
 
 
@@ -97,9 +96,6 @@ def feature_terms(pipeline: Pipeline) -> tuple[np.ndarray, np.ndarray]:
     if not terms or sum(map(len, terms)) != len(names):
         return names, np.full(len(names), "term", dtype=object)
     return np.concatenate(terms), np.concatenate(kinds)
-
-
-_WORDS = re.compile(r"\w\w+")
 
 
 def display_term(term: str, kind: str, in_words: Sequence[str] = ()) -> str:
@@ -193,7 +189,9 @@ class Explainer:
         else:
             wanted = chosen[0] or [known[int(np.argmax(probs))]]
         row = self.features([text])
-        words = list(dict.fromkeys(_WORDS.findall(text.lower())))
+        step = self.pipeline.named_steps[FEATURES]
+        words = list(dict.fromkeys(text_words(text, True, bool(getattr(step, "strip_arabic_marks", False)),
+                                              bool(getattr(step, "fold_arabic_letters", False)))))
         margins = self._margins(row)
         terms, kinds = self.terms
         explained = []

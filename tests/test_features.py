@@ -12,8 +12,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier.estimators.features import TextFeatures
 
+# ASCII words, and non-ASCII words that both tokenise alike; "İstanbul", "Ⅻ" and "𝔘nicode", which NFKC and
+# combining marks tokenise differently on purpose, are in tests/test_scripts.py.
 WORDS = ["police", "Police", "arrest", "ARRESTED", "quetta", "budget", "über", "naïve", "ministère", "日本",
-         "İstanbul", "ΣΟΦΙΑ", "x", "a1", "_id", "😀", "42", "co-op", "e-mail", "\x00", "Ⅻ", "𝔘nicode"]
+         "ΣΟΦΙΑ", "x", "a1", "_id", "😀", "42", "co-op", "e-mail", "\x00"]
 SEPARATORS = [" ", "  ", ", ", ". ", "\n", "\t", "-", "'", " (", ") "]
 
 

@@ -45,18 +45,25 @@ class TextFeatures(TransformerMixin, BaseEstimator):
     word's first ``n`` letters. ``min_df`` and ``max_df`` prune the vocabulary by document
     frequency (a count, or a fraction of documents when a float below 1); ``min_df="auto"`` is
     1 on fewer than ``defaults.SMALL_TABLE`` training texts, else ``defaults.MIN_DF``.
-    ``n_jobs`` threads transform large inputs (``None``: one per core).
+    ``n_jobs`` threads transform large inputs (``None``: one per core). Texts are tokenised in every
+    script by :mod:`classifier.estimators.scripts` (NFKC, letters with their combining marks, character
+    bigrams for scripts written without spaces); ``strip_arabic_marks`` removes Arabic harakat and tatweel
+    and ``fold_arabic_letters`` folds Arabic/Persian/Urdu letter variants first (both off by default).
 
     Fitted attributes: ``char_ngrams_`` and ``min_df_`` (the values used, ``"auto"`` resolved),
     ``vocabulary_hashes_`` (one 64-bit hash per feature) and ``idf_``.
     """
 
-    n_jobs = None  # models saved before this parameter existed
+    n_jobs = None  # models saved before these parameters existed
+    strip_arabic_marks = False
+    fold_arabic_letters = False
 
     def __init__(self, word_ngrams=defaults.FEATURES["word_ngrams"], char_ngrams=defaults.FEATURES["char_ngrams"],
                  prefix=defaults.FEATURES["prefix"], min_df=defaults.FEATURES["min_df"],
                  max_df=defaults.FEATURES["max_df"], sublinear_tf=defaults.FEATURES["sublinear_tf"],
-                 lowercase=defaults.FEATURES["lowercase"], dtype=np.float32, n_jobs=None):
+                 lowercase=defaults.FEATURES["lowercase"],
+                 strip_arabic_marks=defaults.FEATURES["strip_arabic_marks"],
+                 fold_arabic_letters=defaults.FEATURES["fold_arabic_letters"], dtype=np.float32, n_jobs=None):
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.prefix = prefix
@@ -64,6 +71,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.max_df = max_df
         self.sublinear_tf = sublinear_tf
         self.lowercase = lowercase
+        self.strip_arabic_marks = strip_arabic_marks
+        self.fold_arabic_letters = fold_arabic_letters
         self.dtype = dtype
         self.n_jobs = n_jobs
 
@@ -85,7 +94,8 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self.min_df_ = self._resolve_min_df(n_docs)
         docs, hashes, spans, parts = [], [], [], []
         for offset, batch in batches(texts):
-            grams = ngrams(batch, self.word_ngrams, self.char_ngrams_, self.lowercase, offset, self.prefix)
+            grams = ngrams(batch, self.word_ngrams, self.char_ngrams_, self.lowercase, offset, self.prefix,
+                           normalise=self._normalise())
             docs.append(grams.docs)
             hashes.append(grams.hashes)
             spans.append(grams.spans)
@@ -111,6 +121,9 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         self._unspelled = (parts, *gather_spans(spans, first[kept]))
         self.__dict__.pop("_index", None)
         return self._weigh(counts)
+
+    def _normalise(self) -> tuple[bool, bool]:
+        return bool(self.strip_arabic_marks), bool(self.fold_arabic_letters)
 
     def _resolve_min_df(self, n_docs: int):
         """``min_df``, with ``"auto"`` resolved from the number of training texts."""
@@ -142,7 +155,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         docs, hashes = [], []
         for offset, batch in batches(texts):
             grams = ngrams(batch, self.word_ngrams, self.char_ngrams_, self.lowercase, offset, self.prefix,
-                            need_spans=False)
+                           need_spans=False, normalise=self._normalise())
             docs.append(grams.docs)
             hashes.append(grams.hashes)
         all_docs = np.concatenate(docs)
@@ -174,7 +187,7 @@ class TextFeatures(TransformerMixin, BaseEstimator):
         """
         pending = self.__dict__.pop("_unspelled", None)
         if pending is not None:
-            names, kinds = spell(self.lowercase, *pending)
+            names, kinds = spell(self.lowercase, *pending, normalise=self._normalise())
             self.__dict__["_names"] = names
             self.feature_names_joined_ = "\x00".join(names.tolist())
             self.feature_kind_codes_ = np.searchsorted(KINDS, kinds.astype(str)).astype(np.int8)

@@ -3,10 +3,11 @@
 scikit-learn's ``TfidfVectorizer`` splits each document and builds each n-gram
 as a Python string, which dominates the time of training and prediction. Here
 a whole batch of documents becomes one array of code points; tokens (runs of
-word characters, as in scikit-learn's default ``\\b\\w\\w+\\b`` pattern) and
-n-grams are found and hashed to 64-bit integers with array operations. Distinct
-n-grams colliding on a 64-bit hash is possible in principle and negligible in
-practice (about 1 in 10^8 for a million distinct n-grams).
+letters, combining marks and digits, or character bigrams in scripts written
+without spaces: :mod:`classifier.estimators.scripts`; on ASCII text exactly
+scikit-learn's default ``\\b\\w\\w+\\b`` pattern) and n-grams are found and hashed
+to 64-bit integers with array operations. Distinct n-grams colliding on a 64-bit
+hash is possible in principle and negligible in practice (about 1 in 10^8 for a million distinct n-grams).
 
 This module owns the hashing and tokenising primitives (:func:`ngrams`, :func:`mix64`),
 counting n-grams into a sparse matrix (:func:`count_matrix`), spelling the features
@@ -17,13 +18,13 @@ threads :class:`~classifier.estimators.features.TextFeatures` works in.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
+
+from classifier.estimators.scripts import encode, prepare, split_prepared, token_spans
 
 _P = np.uint64(0x100000001B3)  # an odd multiplier, so it has an inverse modulo 2**64
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
@@ -35,7 +36,6 @@ _PREFIX_TAG = np.uint64(0xA0761D6478BD642F)
 KINDS = np.array(["char", "prefix", "word"])
 _LEFT, _RIGHT = 1, 2  # code points marking a word's edges in character n-grams
 BATCH_CHARS = 2_000_000
-_TOKEN = re.compile(r"\w\w+")
 
 
 def mix64(h: np.ndarray) -> np.ndarray:
@@ -45,29 +45,6 @@ def mix64(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> np.uint64(27))
     h = h * _M2
     return h ^ (h >> np.uint64(31))
-
-
-@lru_cache(maxsize=1)
-def _bmp_word_table() -> np.ndarray:
-    """For every code point below 65536: is it a regex word character (``\\w``)?"""
-    return np.array([chr(i).isalnum() or i == 95 for i in range(65536)], dtype=bool)
-
-
-_ASCII_WORD = np.array([chr(i).isalnum() or i == 95 for i in range(256)], dtype=bool)
-_ASCII_WORD[128:] = False
-
-
-def _is_word(codes: np.ndarray) -> np.ndarray:
-    if codes.dtype == np.uint8:
-        return _ASCII_WORD[codes]
-    table = _bmp_word_table()
-    astral = codes >= 65536
-    out = table[np.where(astral, 0, codes)]
-    if astral.any():
-        found = np.unique(codes[astral])
-        flags = np.array([chr(int(c)).isalnum() for c in found], dtype=bool)
-        out[astral] = flags[np.searchsorted(found, codes[astral])]
-    return out
 
 
 class _Powers:
@@ -121,17 +98,20 @@ def _ranges(first: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return first[owner] + (np.arange(int(counts.sum())) - offsets[owner]), owner
 
 
-def _encode(texts: list[str], lowercase: bool) -> tuple[np.ndarray, np.ndarray]:
-    """All texts as one array of code points separated by 0, and each text's start offset."""
+def _joined(texts: list[str], lowercase: bool, normalise: tuple[bool, bool]) -> str:
+    """All texts prepared (:func:`~classifier.estimators.scripts.prepare`) and joined by 0."""
     joined = "\x00".join(texts)
     if joined.count("\x00") != len(texts) - 1:
-        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-    if lowercase:
-        joined = joined.lower()
-    if joined.isascii():
-        codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-    else:
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        texts = [t.replace("\x00", " ") for t in texts]
+        joined = "\x00".join(texts)
+    if not joined.isascii():  # normalise only the texts that need it (0 is a starter: the result is the same)
+        joined = "\x00".join([t if t.isascii() else prepare(t, False, *normalise) for t in texts])
+    return joined.lower() if lowercase else joined
+
+
+def _encode(texts: list[str], lowercase: bool, normalise: tuple[bool, bool]) -> tuple[np.ndarray, np.ndarray]:
+    """All texts as one array of code points separated by 0, and each text's start offset."""
+    codes = encode(_joined(texts, lowercase, normalise))
     breaks = np.flatnonzero(codes == 0)
     starts = np.concatenate([[0], breaks + 1]).astype(np.int64)
     return codes, starts
@@ -147,15 +127,13 @@ class Batch:
 
 
 def ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset: int, prefix: int | None = None,
-            need_spans: bool = True) -> Batch:
-    """Every n-gram occurrence of a batch of texts: document index, hash and (to name features) position."""
-    codes, doc_starts = _encode(texts, lowercase)
-    word = _is_word(codes)
-    edge = np.diff(np.concatenate([[False], word, [False]]).astype(np.int8))
-    t_start = np.flatnonzero(edge == 1)
-    t_end = np.flatnonzero(edge == -1)
-    keep = (t_end - t_start) >= 2
-    t_start, t_end = t_start[keep], t_end[keep]
+            need_spans: bool = True, normalise: tuple[bool, bool] = (False, False)) -> Batch:
+    """Every n-gram occurrence of a batch of texts: document index, hash and (to name features) position.
+
+    ``normalise`` is ``(strip_arabic_marks, fold_arabic_letters)``.
+    """
+    codes, doc_starts = _encode(texts, lowercase, normalise)
+    t_start, t_end, word, plain = token_spans(codes)
     t_doc = np.searchsorted(doc_starts, t_start, side="right") - 1
     code_prefix = _prefix_hashes(codes)
     t_hash = _spans(code_prefix, t_start, t_end)
@@ -182,6 +160,8 @@ def ngrams(texts: list[str], word_ngrams, char_ngrams, lowercase: bool, offset: 
             first = np.flatnonzero(same)
             spans.append(np.stack([t_start[first], t_end[first], t_start[first + n - 1], t_end[first + n - 1]],
                                   axis=1))
+    if plain is not None:  # prefixes and character n-grams are taken from words of spaced scripts only
+        t_start, t_end, t_doc = t_start[plain], t_end[plain], t_doc[plain]
     if prefix:
         long = np.flatnonzero(t_end - t_start > prefix)
         cut = t_start[long] + prefix
@@ -252,7 +232,8 @@ def gather_spans(spans: list[np.ndarray], positions: np.ndarray) -> tuple[np.nda
     return owner, rows
 
 
-def spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: np.ndarray):
+def spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: np.ndarray,
+          normalise: tuple[bool, bool] = (False, False)):
     """The text and kind of each feature, from one occurrence: batch ``owner[i]``, positions ``spans[i]``.
 
     Word n-grams are their tokens joined by spaces (as scikit-learn names
@@ -264,9 +245,7 @@ def spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: n
         mine = np.flatnonzero(owner == number)
         if not len(mine):
             continue
-        joined = "\x00".join(t.replace("\x00", " ") for t in batch)
-        if lowercase:
-            joined = joined.lower()
+        joined = _joined(batch, lowercase, normalise)
         for i, (a, b, c, d) in zip(mine.tolist(), spans[mine].tolist()):
             if d == -1:
                 names[i] = joined[a:b] + "*"
@@ -276,7 +255,7 @@ def spell(lowercase: bool, batches: list[list[str]], owner: np.ndarray, spans: n
             elif a == c:
                 names[i] = joined[a:b]
             else:
-                names[i] = " ".join(_TOKEN.findall(joined[a:d]))
+                names[i] = " ".join(split_prepared(joined[a:d]))
     return names, kinds
 
 
