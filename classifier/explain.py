@@ -27,6 +27,7 @@ from classifier.errors import InputError
 from classifier.labels import decide
 from classifier.estimators.pipeline import FEATURES, MODEL
 from classifier.estimators.scripts import words as text_words
+from classifier.unicode_text import without_lone_surrogates
 from classifier.validation import check_decision
 
 
@@ -173,7 +174,7 @@ class Explainer:
         if top < 1:
             raise InputError(f"`top` must be 1 or more, not {top}.", "Use a value such as 8.")
         check_decision(top_k, threshold)
-        text = str(text)
+        text = without_lone_surrogates(str(text))
         model = self.model
         known = model.labels
         probs = model.predict_proba([text])[0]

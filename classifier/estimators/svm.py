@@ -163,6 +163,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         folds = max(2, min(folds, n))
         if self.multi_label_:
             splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
+        elif np.unique(y, return_counts=True)[1].max() < folds:  # every class too small to stratify
+            splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
         else:
             splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
             with warnings.catch_warnings():

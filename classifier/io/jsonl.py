@@ -16,6 +16,7 @@ import pandas as pd
 from classifier.errors import ColumnError, TableError
 from classifier.io.formats import TableFormat, source_name
 from classifier.io.opening import open_binary, refuse_non_text, release, rereadable, with_position
+from classifier.unicode_text import cleaned
 
 
 class _DuplicateKey(ValueError):
@@ -47,6 +48,8 @@ def json_record(line: str, number: int, source) -> dict | None:
                          hint) from exc
     except RecursionError as exc:
         raise TableError(f"{name} is not valid JSON Lines: line {number} is nested too deeply.", hint) from exc
+    if "\\ud" in line or "\\uD" in line:
+        record = cleaned(record)
     if not isinstance(record, dict):
         kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(type(record), "a number")
         raise TableError(f"{name} is not valid JSON Lines: line {number} holds {kind}, not an object.", hint)

@@ -25,9 +25,13 @@ BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF-", b"\xd0\xcf\x11\x
 def codec_for(encoding: str) -> str:
     """The codec to decode ``encoding`` with; UTF-8 also accepts (and drops) a byte-order mark."""
     try:
-        name = codecs.lookup(encoding).name
+        info = codecs.lookup(encoding)
     except LookupError as exc:
         raise InputError(f"Unknown encoding {encoding!r}.", "Try `encoding` utf-8, cp1252 or latin-1.") from exc
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputError(f"{encoding!r} is not a text encoding (it turns bytes into bytes).",
+                         "Try `encoding` utf-8, cp1252 or latin-1.")
+    name = info.name
     return "utf-8-sig" if name == "utf-8" else name
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from classifier.explain import explain_rows
 from classifier.labels import decide
 from classifier.model import Model
+from classifier.unicode_text import without_lone_surrogates
 from classifier.validation import check_decision
 
 
@@ -20,7 +21,7 @@ def predict_texts(
     result also has ``"terms"``: the terms behind its labels with their
     contributions (see :func:`classifier.explain.explain_rows`).
     """
-    texts = [("" if t is None else str(t)) for t in texts]
+    texts = [without_lone_surrogates("" if t is None else str(t)) for t in texts]
     check_decision(top_k, threshold)
     keep = [i for i, t in enumerate(texts) if t.strip()]
     labels: list = [[] for _ in texts]

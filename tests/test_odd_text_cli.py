@@ -1,0 +1,62 @@
+"""Text that cannot be written as UTF-8, codecs that are not text encodings, and classes of one row."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from classifier.cli import app
+from classifier.unicode_text import cleaned, without_lone_surrogates
+
+from .conftest import assert_user_error
+
+runner = CliRunner()
+
+
+def test_lone_surrogates_become_the_replacement_character():
+    assert without_lone_surrogates("police \ud800 raid") == "police \ufffd raid"
+    assert without_lone_surrogates("ok \U0001F600") == "ok \U0001F600"
+    assert cleaned({"a\udc80": ["x\ud800", 1]}) == {"a\ufffd": ["x\ufffd", 1]}
+
+
+def test_json_lines_with_a_lone_surrogate_is_predicted_whole(tmp_path, single_model):
+    _, model = single_model
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "police \\ud800 raid", "id": 1}\n{"text": "army shelling", "id": 2}\n', encoding="utf-8")
+    for suffix in (".csv", ".jsonl", ".parquet"):
+        out = tmp_path / f"out{suffix}"
+        result = runner.invoke(app, ["predict", "--input", str(source), "--output", str(out), "--model", str(model),
+                                     "--quiet"])
+        assert result.exit_code == 0, result.stderr
+        table = (pd.read_parquet(out) if suffix == ".parquet" else
+                 pd.read_json(out, lines=True) if suffix == ".jsonl" else pd.read_csv(out))
+        assert table["text"].tolist() == ["police \ufffd raid", "army shelling"]
+
+
+def test_a_command_line_text_that_is_not_utf8_is_predicted(single_model):
+    _, model = single_model
+    result = runner.invoke(app, ["predict", "police \udcff raid", "--model", str(model), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)[0]["text"] == "police \ufffd raid"
+
+
+def test_a_codec_that_is_not_a_text_encoding_is_refused(tmp_path, single_csv, single_model):
+    _, model = single_model
+    out = tmp_path / "o.csv"
+    result = runner.invoke(app, ["predict", "--input", str(single_csv), "--output", str(out), "--model", str(model),
+                                 "--encoding", "base64"])
+    assert_user_error(result, "'base64' is not a text encoding", "--encoding utf-8")
+    assert not out.exists()
+
+
+def test_a_table_whose_every_class_has_one_row_trains(tmp_path):
+    table = tmp_path / "one.csv"
+    table.write_text("text,label\npolice raid,a\narmy shelling,b\nbudget tax,c\n", encoding="utf-8")
+    for extra in ([], ["--test-size", "0"]):
+        model = tmp_path / "m.joblib"
+        result = runner.invoke(app, ["train", str(table), "--model", str(model), "--quiet", *extra])
+        assert result.exit_code == 0, result.stderr
+        assert model.exists()
+        model.unlink()
