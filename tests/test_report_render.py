@@ -5,6 +5,7 @@ Skipped where Debian's ``chromium`` package is not installed (``.ci/run`` instal
 
 from __future__ import annotations
 
+import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -115,3 +116,28 @@ def test_multi_label_report_renders_bars_and_cooccurrence(tmp_path, multi_model)
     assert pixels_like(image, GREEN) > 1000, "the precision/recall/F1 bars did not render"
     assert pixels_like(image, DARK_PURPLE) > 1000, "the co-occurrence heatmap did not render"
     assert pixels_like(image, ORANGE) > 500, "the reliability diagram did not render"
+
+
+def test_right_to_left_text_renders_right_to_left(tmp_path):
+    """Urdu mistakes in the report read right to left; the numbers beside them stay left to right."""
+    from .test_scripts_cli import labelled
+
+    frame = labelled("urdu")
+    data = tmp_path / "urdu.csv"
+    frame.to_csv(data, index=False, encoding="utf-8")
+    model = classifier.train(data, test_size=0)
+    wrong = tmp_path / "wrong.csv"
+    frame.assign(label=frame["label"].map({"police": "army", "army": "economy", "economy": "police"})).to_csv(
+        wrong, index=False, encoding="utf-8")
+    page = tmp_path / "report.html"
+    classifier.evaluate(model, wrong, report=page)
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace(
+        "</body>", "<script>document.querySelectorAll('#mistakes td').forEach(td => "
+        "td.setAttribute('data-direction', getComputedStyle(td).direction));</script></body>"), encoding="utf-8")
+    dumped = chromium(tmp_path, "--dump-dom", probe.as_uri()).stdout
+    cells = re.findall(r'<td[^>]*data-direction="(\w+)"[^>]*>([^<]*)</td>', dumped)
+    urdu = [direction for direction, text in cells if text in set(frame["text"])]
+    numbers = [direction for direction, text in cells if re.fullmatch(r"[\d.]+", text.strip())]
+    assert urdu and set(urdu) == {"rtl"}, cells[:6]
+    assert numbers and set(numbers) == {"ltr"}, cells[:6]

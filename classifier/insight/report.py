@@ -174,7 +174,7 @@ def _number(value) -> str:
 def _table(headers: list[str], rows: list[list[str]], *, numeric: set[int] = frozenset(), table_id: str = "") -> str:
     """An HTML table; cells are already-escaped HTML."""
     head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if j in numeric else f"<td>{c}</td>"
+    body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if j in numeric else f'<td dir="auto">{c}</td>'
                                     for j, c in enumerate(row)) + "</tr>" for row in rows)
     ident = f' id="{_esc(table_id)}"' if table_id else ""
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
