@@ -263,3 +263,13 @@ def test_models_saved_before_the_estimators_followed_scikit_learn_still_load():
     assert loaded_svm.get_params()["passes"] == defaults.OUT_OF_CORE["passes"]
     with pytest.raises(ValueError, match="saved without document frequencies"):
         loaded_features.partial_fit(texts)
+
+
+def test_hashed_features_keep_whole_words_in_every_script():
+    """The out-of-core vectoriser tokenises as TextFeatures does: Devanagari vowel signs stay in their words."""
+    from classifier.estimators.hashed import HashedTfidf, word_tokens
+
+    assert word_tokens("पुलिस ने गिरफ्तार किया") == ["पुलिस", "ने", "गिरफ्तार", "किया"]
+    assert word_tokens("Police arrest 3 men in a raid") == ["Police", "arrest", "men", "in", "raid"]
+    names = set(HashedTfidf(n_features=2**12).fit(["पुलिस ने गिरफ्तार किया", "सेना ने हमला किया"]).get_feature_names_out())
+    assert {"गिरफ्तार", "पुलिस ने", "हमला किया"} <= names
