@@ -60,3 +60,15 @@ def test_a_table_whose_every_class_has_one_row_trains(tmp_path):
         assert result.exit_code == 0, result.stderr
         assert model.exists()
         model.unlink()
+
+
+def test_label_names_with_dollar_signs_do_not_break_the_report(tmp_path):
+    """matplotlib reads $...$ as mathematics; a label like $a^^b$ must be drawn as text, not crash."""
+    table = tmp_path / "dollar.csv"
+    rows = [("police raid arrest", "$a^^b$"), ("army shelling troops", "b$x$"), ("budget tax loan", "c")] * 4
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
+    model, report = tmp_path / "m.joblib", tmp_path / "report.html"
+    assert runner.invoke(app, ["train", str(table), "--model", str(model), "--quiet", "--test-size", "0"]).exit_code == 0
+    result = runner.invoke(app, ["evaluate", str(table), "--model", str(model), "--report", str(report), "--quiet"])
+    assert result.exit_code == 0, result.stderr
+    assert "$a^^b$" in report.read_text(encoding="utf-8")

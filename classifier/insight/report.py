@@ -71,6 +71,11 @@ def _figure(width: float, height: float):
     return Figure(figsize=(width, height), layout="constrained")
 
 
+def _tick(label) -> str:
+    """A label as a plot shows it: its ``$`` escaped, so matplotlib never reads it as mathematics."""
+    return str(label).replace("$", r"\$")
+
+
 def _heatmap(matrix: np.ndarray, colour: np.ndarray, row_labels, col_labels, cmap: str, *, xlabel: str,
              ylabel: str, colour_label: str) -> str:
     """A heatmap of ``colour`` (values in [0, 1]) annotated with the counts in ``matrix``."""
@@ -79,8 +84,8 @@ def _heatmap(matrix: np.ndarray, colour: np.ndarray, row_labels, col_labels, cma
     ax = fig.add_subplot()
     image = ax.imshow(colour, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     ticks = 8 if max(n_rows, n_cols) <= 40 else 5
-    ax.set_xticks(range(n_cols), [str(l) for l in col_labels], rotation=45, ha="right", fontsize=ticks)
-    ax.set_yticks(range(n_rows), [str(l) for l in row_labels], fontsize=ticks)
+    ax.set_xticks(range(n_cols), [_tick(l) for l in col_labels], rotation=45, ha="right", fontsize=ticks)
+    ax.set_yticks(range(n_rows), [_tick(l) for l in row_labels], fontsize=ticks)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     size = 8 if max(n_rows, n_cols) <= 12 else 6
@@ -122,7 +127,7 @@ def per_label_plot(per_label: dict) -> str:
     for offset, key in zip((-height, 0, height), ("precision", "recall", "f1")):
         ax.barh(y + offset, [per_label[l][key] for l in labels], height=height, color=COLORS[key],
                 label=key if key != "f1" else "F1")
-    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_yticks(y, [_tick(l) for l in labels], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("score")
