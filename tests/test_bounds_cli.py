@@ -32,3 +32,19 @@ def test_audit_refuses_a_negative_seed(single_csv):
 def test_info_refuses_a_negative_top(single_model):
     _, path = single_model
     assert_user_error(runner.invoke(app, ["info", "--model", str(path), "--top", "-1"]), "--top must be 0 or more")
+
+
+def test_jobs_above_the_cores_are_capped_with_a_note(tmp_path, single_csv, single_model):
+    import classifier
+    from classifier.cores import default_jobs
+
+    model, path = single_model
+    summary = classifier.predict_table(model, single_csv, tmp_path / "lib.csv", jobs=999)
+    assert summary["notes"] == [f"`jobs` 999 is more than the {default_jobs()} cores this process may use: "
+                                f"used {default_jobs()}."]
+    out = tmp_path / "cli.csv"
+    result = runner.invoke(app, ["predict", "--input", str(single_csv), "--output", str(out), "--model", str(path),
+                                 "--jobs", "999"])
+    assert result.exit_code == 0, result.stderr
+    assert f"Warning: --jobs 999 is more than the {default_jobs()} cores" in result.stderr
+    assert out.read_text() == (tmp_path / "lib.csv").read_text()

@@ -9,7 +9,7 @@ import typer
 
 from classifier import api, defaults
 from classifier.cli.app import (EncodingOpt, JsonOpt, ModelOpt, QuietOpt, TextColOpt, app, console, print_json,
-                                progress_bar, user_errors)
+                                progress_bar, user_errors, warn, as_options)
 
 
 @app.command()
@@ -102,5 +102,7 @@ def _summarise(summary: dict) -> None:
     if "outputs" in summary:
         written = f"{len(summary['outputs']):,} file(s) in {summary['output']}"
     sys.stdout.flush()
+    for note in summary.get("notes", []):
+        warn(as_options(note))
     sys.stderr.write(f"Read {summary['rows_read']:,} rows, scored {summary['rows_scored']:,}, "
                      f"skipped {summary['rows_skipped']:,} with empty text; wrote {written}.\n")

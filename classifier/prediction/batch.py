@@ -220,7 +220,11 @@ def predict_table(
         raise InputError(f"Unknown engine {engine!r}.", "Use `engine` local or `engine` dask.")
     if scheduler is not None:
         raise InputError("`scheduler` only applies to `engine` dask.", "Add `engine` dask, or drop `scheduler`.")
-    jobs = default_jobs() if jobs is None else jobs
+    notes = []
+    cores = default_jobs()
+    if jobs is not None and jobs > cores:
+        notes.append(f"`jobs` {jobs} is more than the {cores} cores this process may use: used {cores}.")
+    jobs = cores if jobs is None else min(jobs, cores)
     plan = plan_outputs(expand_inputs(source), output, output_dir, fmt)
     total_bytes = None if any(job.size is None for job in plan) else sum(job.size for job in plan)
     counts = {"read": 0, "scored": 0}
@@ -244,6 +248,8 @@ def predict_table(
                "rows_skipped": counts["read"] - counts["scored"], "output": plan[0].output}
     if output_dir is not None:
         summary.update(output=str(output_dir), outputs=[job.output for job in plan])
+    if notes:
+        summary["notes"] = notes
     return summary
 
 
