@@ -72,3 +72,24 @@ def test_label_names_with_dollar_signs_do_not_break_the_report(tmp_path):
     result = runner.invoke(app, ["evaluate", str(table), "--model", str(model), "--report", str(report), "--quiet"])
     assert result.exit_code == 0, result.stderr
     assert "$a^^b$" in report.read_text(encoding="utf-8")
+
+
+def test_control_characters_from_data_and_models_are_printed_visibly(tmp_path):
+    """A text or a label name cannot clear the screen or set the window title of the terminal it is printed to."""
+    table = tmp_path / "esc.csv"
+    rows = [("evil \x1b[2J\x1b]0;pwned\x07 police raid", "a\x1b[31m"), ("police arrest", "a\x1b[31m"),
+            ("army shelling", "b"), ("army troops", "b")] * 3
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
+    model = tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", str(table), "--model", str(model), "--quiet", "--test-size", "0"]).exit_code == 0
+    for args in (["predict", "evil \x1b]0;title\x07 police raid", "--model", str(model)],
+                 ["info", "--model", str(model)],
+                 ["explain", "police raid", "--model", str(model)],
+                 ["evaluate", str(table), "--model", str(model)],
+                 ["audit", str(table), "--quiet"]):
+        result = runner.invoke(app, args, env={"COLUMNS": "250"})
+        assert result.exit_code == 0, (args, result.stderr)
+        assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout, args
+    predicted = runner.invoke(app, ["predict", "evil \x1b]0;title\x07 police raid", "--model", str(model)],
+                              env={"COLUMNS": "250"})
+    assert "\\x1b]0;title\\x07" in predicted.stdout and "a\\x1b[31m" in predicted.stdout

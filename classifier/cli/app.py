@@ -11,6 +11,7 @@ themselves live in one module each and register on :data:`app` when imported.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import signal
@@ -24,7 +25,6 @@ from typer.core import TyperGroup
 
 from classifier import api
 from classifier.errors import ClassifierError
-
 
 INTERRUPTED = "Interrupted; no partial file was left behind."
 
@@ -108,15 +108,50 @@ def as_options(message: str) -> str:
     return _PARAMETER.sub(lambda m: OPTION_NAMES.get(m.group(1), "--" + m.group(1).replace("_", "-")), message)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text) -> str:
+    """``text`` with control characters and bidirectional overrides shown as escapes (``\\x1b``), so
+    nothing a data file or a shared model holds can move the cursor, clear the screen, set the window
+    title or reorder a line when it is printed to a terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
 def error(message: str) -> None:
     """Print ``Error: message`` on stderr, its `parameters` named as options."""
-    sys.stderr.write(f"Error: {as_options(message)}\n")
+    sys.stderr.write(f"Error: {visible(as_options(message))}\n")
     sys.stderr.flush()
 
 
 def warn(message: str) -> None:
     """Print ``Warning: message`` on stderr."""
-    sys.stderr.write(f"Warning: {message}\n")
+    sys.stderr.write(f"Warning: {visible(message)}\n")
+
+
+@functools.lru_cache(maxsize=1)
+def _table_class():
+    from rich.table import Table
+    from rich.text import Text
+
+    class LiteralTable(Table):
+        """A rich table whose text is shown as it is: no markup, control characters visible."""
+
+        def __init__(self, *columns, title=None, **kwargs):
+            super().__init__(*columns, title=Text(visible(title)) if isinstance(title, str) else title, **kwargs)
+
+        def add_column(self, header="", *args, **kwargs):
+            super().add_column(Text(visible(header)) if isinstance(header, str) else header, *args, **kwargs)
+
+        def add_row(self, *cells, **kwargs):
+            super().add_row(*(Text(visible(c)) if isinstance(c, str) else c for c in cells), **kwargs)
+
+    return LiteralTable
+
+
+def data_table(*columns, **kwargs):
+    """A rich table for data: every text cell is printed literally (see :func:`visible`)."""
+    return _table_class()(*columns, **kwargs)
 
 
 @contextlib.contextmanager
@@ -146,7 +181,14 @@ def progress_bar(quiet: bool):
         yield api.quiet_progress
         return
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                TextColumn("{task.fields[rows]}"), TextColumn("{task.fields[rate]}"),

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from classifier import api, defaults
-from classifier.cli.app import JsonOpt, ModelOpt, app, console, print_json, user_errors, warn
+from classifier.cli.app import (
+    JsonOpt,
+    ModelOpt,
+    app,
+    console,
+    data_table,
+    print_json,
+    user_errors,
+    visible,
+    warn,
+)
 from classifier.explain import display_term
 
 
@@ -39,17 +49,16 @@ def explain(
         print_json(result)
         return
     from rich.markup import escape
-    from rich.table import Table
 
     out = console()
     for row in result["labels"]:
         status = "predicted" if row["predicted"] else "not predicted"
-        out.print(f"[bold]{escape(row['label'])}[/bold]: probability {row['score']:.3f} ({status}); margin "
+        out.print(f"[bold]{escape(visible(row['label']))}[/bold]: probability {row['score']:.3f} ({status}); margin "
                   f"{row['margin']:+.3f} = terms {row['terms_total']:+.3f} + intercept {row['intercept']:+.3f}",
                   soft_wrap=True, highlight=False)
         if not row["up"] and not row["down"]:
             continue
-        table = Table(header_style="bold")
+        table = data_table(header_style="bold")
         table.add_column("pushed up")
         table.add_column("contribution", justify="right")
         table.add_column("pushed down")

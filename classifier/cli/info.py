@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from classifier import api, defaults
-from classifier.cli.app import JsonOpt, ModelOpt, app, console, print_json, user_errors
+from classifier.cli.app import (
+    JsonOpt,
+    ModelOpt,
+    app,
+    console,
+    data_table,
+    print_json,
+    user_errors,
+)
 from classifier.explain import display_term
 
 
@@ -27,10 +35,9 @@ def info(
     if as_json:
         print_json(card)
         return
-    from rich.table import Table
 
     out = console()
-    facts = Table(show_header=False, title=f"Model {card['file']['path']}")
+    facts = data_table(show_header=False, title=f"Model {card['file']['path']}")
     facts.add_column(style="bold")
     facts.add_column()
     data = card["training_data"]
@@ -52,7 +59,7 @@ def info(
     facts.add_row("file", f"{file['bytes']:,} bytes, {file.get('file_format', 'joblib')} format, bundle format "
                           f"{file['format_version']}, payload sha256 {file['payload_sha256']}")
     out.print(facts)
-    terms = Table(title="Top terms per label", header_style="bold", show_lines=True)
+    terms = data_table(title="Top terms per label", header_style="bold", show_lines=True)
     terms.add_column("label")
     terms.add_column("terms", overflow="fold")
     for label, rows in card["top_terms"].items():

@@ -8,8 +8,21 @@ from typing import Annotated
 import typer
 
 from classifier import api, defaults
-from classifier.cli.app import (EncodingOpt, JsonOpt, ModelOpt, QuietOpt, TextColOpt, app, console, print_json,
-                                progress_bar, user_errors, warn, as_options)
+from classifier.cli.app import (
+    EncodingOpt,
+    JsonOpt,
+    ModelOpt,
+    QuietOpt,
+    TextColOpt,
+    app,
+    as_options,
+    console,
+    data_table,
+    print_json,
+    progress_bar,
+    user_errors,
+    warn,
+)
 
 
 @app.command()
@@ -81,9 +94,8 @@ def predict(
     if as_json:
         print_json(results)
         return
-    from rich.table import Table
 
-    table = Table(show_header=True, header_style="bold", show_lines=len(results) > 1)
+    table = data_table(show_header=True, header_style="bold", show_lines=len(results) > 1)
     table.add_column("text", overflow="fold", ratio=3)
     table.add_column("label", ratio=1)
     table.add_column("score", justify="right")

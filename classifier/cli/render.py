@@ -6,12 +6,13 @@ prints. rich is imported only when a table is built, so ``--json`` output and er
 
 from __future__ import annotations
 
+from classifier.cli.app import data_table
+
 
 def metrics_tables(metrics: dict, title: str):
     """The headline metrics (titled ``title``), then the per-label precision, recall, F1 and support."""
-    from rich.table import Table
 
-    head = Table(title=title, show_header=True, header_style="bold", min_width=len(title) + 4)
+    head = data_table(title=title, show_header=True, header_style="bold", min_width=len(title) + 4)
     head.add_column("metric")
     head.add_column("value", justify="right")
     keys = ["n", "accuracy", "macro_f1", "micro_f1", "weighted_f1", "ece"]
@@ -20,7 +21,7 @@ def metrics_tables(metrics: dict, title: str):
     for key in [k for k in keys if k in metrics]:
         value = metrics[key]
         head.add_row(key, f"{value:,}" if isinstance(value, int) else f"{value:.4f}")
-    per = Table(show_header=True, header_style="bold")
+    per = data_table(show_header=True, header_style="bold")
     for name in ("label", "precision", "recall", "f1", "support"):
         per.add_column(name, justify="left" if name == "label" else "right")
     for label, row in metrics["per_label"].items():
@@ -30,9 +31,8 @@ def metrics_tables(metrics: dict, title: str):
 
 def confusion_table(cm: dict):
     """The confusion matrix ``{labels, matrix}``: rows true, columns predicted."""
-    from rich.table import Table
 
-    table = Table(title="Confusion matrix (rows: true, columns: predicted)", header_style="bold")
+    table = data_table(title="Confusion matrix (rows: true, columns: predicted)", header_style="bold")
     table.add_column("")
     for label in cm["labels"]:
         table.add_column(label[:12], justify="right")
@@ -43,14 +43,12 @@ def confusion_table(cm: dict):
 
 def audit_tables(result: dict, top: int, width: int):
     """The audit's counts, then its first ``top`` rows to review (texts cut to fit ``width``), as rich tables."""
-    from rich.markup import escape
-    from rich.table import Table
 
     counts = result["counts"]
     settings = result["settings"]
     text_chars = max(24, width - 90)
     task = result["task"].replace("_", "-")
-    head = Table(title=f"Audit of {result['data']}: {result['rows_read']:,} rows, {task}, "
+    head = data_table(title=f"Audit of {result['data']}: {result['rows_read']:,} rows, {task}, "
                        f"{len(result['labels'])} labels", header_style="bold")
     head.add_column("issue")
     head.add_column("rows", justify="right")
@@ -81,10 +79,10 @@ def audit_tables(result: dict, top: int, width: int):
                                   + (": " + ", ".join(f"{k} ({v})" for k, v in rare.items()) if rare else "")),
     ]
     for name, value, note in lines:
-        head.add_row(name, "-" if value is None else f"{value:,}", escape(note))
+        head.add_row(name, "-" if value is None else f"{value:,}", note)
     yield head
     if top and result["rows"]:
-        rows = Table(title="Rows to review", header_style="bold")
+        rows = data_table(title="Rows to review", header_style="bold")
         for name in ("rank", "row", "issues", "label", "suggested", "error", "text"):
             rows.add_column(name, justify="right" if name in ("rank", "row", "error") else "left")
         for row in result["rows"][:top]:
@@ -95,6 +93,6 @@ def audit_tables(result: dict, top: int, width: int):
                 suggested = suggested or "(none)"
                 suggested = f"{suggested} ({row['suggested_score']:.2f})"
             error = "" if row["error_score"] is None else f"{row['error_score']:.3f}"
-            rows.add_row(str(row["rank"]), f"{row['row']:,}", row["issues"].replace(";", " "), escape(row["label"]),
-                         escape(suggested), error, escape(text))
+            rows.add_row(str(row["rank"]), f"{row['row']:,}", row["issues"].replace(";", " "), row["label"],
+                         suggested, error, text)
         yield rows
