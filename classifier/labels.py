@@ -3,6 +3,7 @@ turning probabilities back into labels."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,3 +184,28 @@ def check_table_labels(model, gold: list, column: str, source: str) -> None:
                          f"model ({_shown(known)}): the model was trained with a different label layout.",
                          "Evaluate the model trained for these labels, or pass `label_col` with the column that "
                          "holds this model's labels.")
+
+
+def unsafe_label(label: str) -> str | None:
+    """Why ``label`` cannot be a label name, or ``None``: a control character (it would act on the
+    terminal it is printed to), or a start that a spreadsheet reads as a formula (``=``, ``@``, or
+    ``+``/``-`` not followed by a number) when the label is written into a ``predicted_label`` cell."""
+    if any(unicodedata.category(ch) == "Cc" for ch in label):
+        return "holds a control character"
+    if label[:1] in ("=", "@"):
+        return f"starts with {label[0]!r}, which spreadsheets read as a formula"
+    if label[:1] in ("+", "-"):
+        try:
+            float(label)
+        except ValueError:
+            return f"starts with {label[0]!r}, which spreadsheets read as a formula"
+    return None
+
+
+def check_label_names(labels, source: str) -> None:
+    """Refuse label names that :func:`unsafe_label` rejects, naming the first and why."""
+    for label in labels:
+        reason = unsafe_label(str(label))
+        if reason:
+            raise LabelError(f"The label {label!r} in {source} {reason}.",
+                             "Rename the label in the table (for example without the leading sign), then train again.")

@@ -74,10 +74,10 @@ def test_label_names_with_dollar_signs_do_not_break_the_report(tmp_path):
     assert "$a^^b$" in report.read_text(encoding="utf-8")
 
 
-def test_control_characters_from_data_and_models_are_printed_visibly(tmp_path):
-    """A text or a label name cannot clear the screen or set the window title of the terminal it is printed to."""
+def test_control_characters_from_data_are_printed_visibly(tmp_path):
+    """A text cannot clear the screen or set the window title of the terminal it is printed to."""
     table = tmp_path / "esc.csv"
-    rows = [("evil \x1b[2J\x1b]0;pwned\x07 police raid", "a\x1b[31m"), ("police arrest", "a\x1b[31m"),
+    rows = [("evil \x1b[2J\x1b]0;pwned\x07 police raid", "a"), ("police arrest", "a"),
             ("army shelling", "b"), ("army troops", "b")] * 3
     pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
     model = tmp_path / "m.joblib"
@@ -86,10 +86,34 @@ def test_control_characters_from_data_and_models_are_printed_visibly(tmp_path):
                  ["info", "--model", str(model)],
                  ["explain", "police raid", "--model", str(model)],
                  ["evaluate", str(table), "--model", str(model)],
-                 ["audit", str(table), "--quiet"]):
+                 ["audit", str(table), "--quiet", "--top", "20"]):
         result = runner.invoke(app, args, env={"COLUMNS": "250"})
         assert result.exit_code == 0, (args, result.stderr)
         assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout, args
     predicted = runner.invoke(app, ["predict", "evil \x1b]0;title\x07 police raid", "--model", str(model)],
                               env={"COLUMNS": "250"})
-    assert "\\x1b]0;title\\x07" in predicted.stdout and "a\\x1b[31m" in predicted.stdout
+    assert "\\x1b]0;title\\x07" in predicted.stdout
+
+
+def test_unsafe_label_names_are_refused_at_training_and_at_load(tmp_path, single_model):
+    from .conftest import altered_bundle
+
+    for label, reason in (("a\x1b[31m", "holds a control character"),
+                          ('=HYPERLINK("http://x")', "starts with '=', which spreadsheets read as a formula"),
+                          ("@cmd", "starts with '@'"), ("-x", "starts with '-'")):
+        table = tmp_path / "labels.csv"
+        pd.DataFrame([("police raid", label), ("army shelling", "b")] * 3, columns=["text", "label"]).to_csv(
+            table, index=False)
+        model = tmp_path / "m.joblib"
+        result = runner.invoke(app, ["train", str(table), "--model", str(model), "--quiet", "--test-size", "0"])
+        assert_user_error(result, reason)
+        assert "\x1b" not in result.stderr and not model.exists()
+    numbers = tmp_path / "numbers.csv"
+    pd.DataFrame([("police raid", "-1"), ("army shelling", "+2.5")] * 3, columns=["text", "label"]).to_csv(
+        numbers, index=False)
+    assert runner.invoke(app, ["train", str(numbers), "--model", str(tmp_path / "n.joblib"), "--quiet",
+                               "--test-size", "0"]).exit_code == 0
+    _, path = single_model
+    shared = altered_bundle(path, tmp_path / "shared.joblib",
+                            lambda raw: raw["card"].update(labels=["=cmd()", *raw["card"]["labels"][1:]]))
+    assert_user_error(runner.invoke(app, ["info", "--model", str(shared)]), "cannot be shown or written safely")

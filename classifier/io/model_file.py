@@ -36,6 +36,7 @@ from sklearn.pipeline import Pipeline
 from classifier.errors import ModelError
 from classifier.files import atomic_write, check_readable
 from classifier.io import skops_format
+from classifier.labels import unsafe_label
 from classifier.estimators.pipeline import MODEL
 from classifier.model import Model
 from classifier.version import library_versions
@@ -131,6 +132,11 @@ def _check_card(card, path) -> None:
             or len(set(labels)) != len(labels) or card.get("task") not in TASKS):
         raise ModelError(f"{path} has a model card without a valid label list and task, so its label layout is "
                          "unknown.", "Retrain the model with this version of classifier.")
+    for label in labels:
+        reason = unsafe_label(label)
+        if reason:
+            raise ModelError(f"{path} has a label that cannot be shown or written safely: {label!r} {reason}.",
+                             "Retrain the model with safe label names, or get it again from its author.")
 
 
 def read_bundle(path: str | Path) -> dict:

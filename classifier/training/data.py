@@ -11,6 +11,7 @@ import numpy as np
 
 from classifier.errors import LabelError
 from classifier.io.labelled import LabelledData
+from classifier.labels import check_label_names
 
 
 def check_trainable(data: LabelledData) -> None:
@@ -21,7 +22,8 @@ def check_trainable(data: LabelledData) -> None:
         if not data.label_set:
             raise LabelError(f"No row of {data.source} has a label in column {data.spec.column!r}.",
                              f"Label some rows, joining several labels with {data.spec.sep!r}.")
-    elif len(data.label_set) < 2:
+    check_label_names(data.label_set, data.source)
+    if not data.spec.multi_label and len(data.label_set) < 2:
         raise LabelError(f"{data.source} has only one class ({data.label_set[0]!r}); a classifier needs two or more.",
                          "Add rows of other classes, or check `label_col`.")
 

@@ -37,7 +37,7 @@ from classifier.estimators.pipeline import FEATURES, MODEL
 from classifier.fingerprints import file_sha256
 from classifier.io.labelled import read_labelled
 from classifier.io.tables import STDIO, iter_table, require_column
-from classifier.labels import cell_text, find_label_column
+from classifier.labels import cell_text, check_label_names, find_label_column
 from classifier.metrics import score
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
@@ -118,6 +118,7 @@ def train(
                        label_sep=label_sep, multi_label=multi_label, test_size=0 if test is not None else test_size,
                        settings=settings, encoding=encoding, progress=progress)
         spec_multi, labels = spill["multi_label"], spill["labels"]
+        check_label_names(labels, name)
         if spec_multi and not labels:
             raise LabelError(f"No row of {name} has a label in column {spill['label_col']!r}.",
                              f"Label some rows, joining several labels with {label_sep!r}.")
