@@ -32,15 +32,28 @@ def expand_inputs(pattern: str | Path) -> list[str]:
     if text == STDIO or (not glob.has_magic(text) and not Path(text).is_dir()):
         return [text]
     if Path(text).is_dir():
-        found = [str(p) for p in sorted(Path(text).rglob("*")) if p.is_file() and is_table_name(p.name)]
+        found = _once([str(p) for p in sorted(Path(text).rglob("*")) if p.is_file() and is_table_name(p.name)])
         if not found:
             raise InputError(f"The folder {text} holds no table files.",
                              "Put .csv, .tsv, .jsonl or .parquet files (optionally .gz) in it.")
         return found
-    found = sorted(p for p in glob.glob(text, recursive=True) if Path(p).is_file())
+    found = _once(sorted(p for p in glob.glob(text, recursive=True) if Path(p).is_file()))
     if not found:
         raise InputError(f"No file matches {text}.", "Check the pattern; quote it so the shell does not expand it.")
     return found
+
+
+def _once(paths: list[str]) -> list[str]:
+    """``paths`` with each file kept once, at its first name: a folder reached twice through a symbolic
+    link (or a link loop) would otherwise have its rows read again and again."""
+    seen: set[str] = set()
+    kept = []
+    for path in paths:
+        real = os.path.realpath(path)
+        if real not in seen:
+            seen.add(real)
+            kept.append(path)
+    return kept
 
 
 def expand_url(url: str) -> list[str]:
@@ -129,6 +142,12 @@ def plan_outputs(inputs: list[str], output: str | Path | None, output_dir: str |
                 new = TableFormat(fmt.lower(), source_format.gzip and fmt.lower() != "parquet")
                 relative = relative.with_name(table_stem(relative.name) + new.suffix)
             jobs.append(Job(src, str(Path(output_dir) / relative), file_size(src)))
+        taken: dict[str, str] = {}
+        for job in jobs:
+            if job.output in taken:
+                raise InputError(f"{taken[job.output]} and {job.source} would both be written to {job.output}.",
+                                 "Leave out `fmt` to keep each input's own suffix, or rename one of the inputs.")
+            taken[job.output] = job.source
     for job in jobs:
         if job.output != STDIO and job.source != STDIO and Path(job.output).resolve() == Path(job.source).resolve():
             raise InputError(f"The output file is the input file ({job.source}).", "Write the predictions to a new file.")
