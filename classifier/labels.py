@@ -79,16 +79,22 @@ def detect_multi_label(values: pd.Series, column: str, sep: str) -> bool:
     return bool(cell_text(values).str.contains(sep, regex=False).any())
 
 
+def label_name(text: str) -> str:
+    """A label as the model knows it: Unicode NFKC, the normal form the features read texts in, so that
+    "Café" typed with a composed é and with e plus a combining accent is one label."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def parse_single(values: pd.Series) -> pd.Series:
-    """Single-label cells as strings; ``''`` marks a missing label."""
-    return cell_text(values)
+    """Single-label cells as strings (see :func:`label_name`); ``''`` marks a missing label."""
+    return cell_text(values).map(label_name)
 
 
 def parse_multi(values: pd.Series, sep: str) -> list[tuple[str, ...]]:
     """Multi-label cells as sorted tuples of labels; an empty cell is the empty tuple."""
     out = []
     for cell in cell_text(values):
-        parts = {p.strip() for p in cell.split(sep)} if cell else set()
+        parts = {label_name(p.strip()) for p in cell.split(sep)} if cell else set()
         parts.discard("")
         out.append(tuple(sorted(parts)))
     return out

@@ -117,3 +117,26 @@ def test_unsafe_label_names_are_refused_at_training_and_at_load(tmp_path, single
     shared = altered_bundle(path, tmp_path / "shared.joblib",
                             lambda raw: raw["card"].update(labels=["=cmd()", *raw["card"]["labels"][1:]]))
     assert_user_error(runner.invoke(app, ["info", "--model", str(shared)]), "cannot be shown or written safely")
+
+
+def test_a_label_or_text_typed_composed_or_decomposed_is_one(tmp_path):
+    import unicodedata
+
+    import classifier
+
+    composed = "Caf\u00e9"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    table = tmp_path / "forms.csv"
+    rows = [("police raid " + composed, composed), ("police arrest", decomposed), ("army shelling", "war"),
+            ("army troops", "war")] * 4
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(table, index=False)
+    model = tmp_path / "m.joblib"
+    assert runner.invoke(app, ["train", str(table), "--model", str(model), "--quiet", "--test-size", "0"]).exit_code == 0
+    loaded = classifier.load(model)
+    assert loaded.labels == [composed, "war"]
+    assert (loaded.predict_proba(["raid " + composed]) == loaded.predict_proba(["raid " + decomposed])).all()
+    gold = tmp_path / "gold.csv"
+    pd.DataFrame([("police raid", decomposed), ("army shelling", "war")], columns=["text", "label"]).to_csv(gold,
+                                                                                                         index=False)
+    assert classifier.evaluate(loaded, gold)["accuracy"] == 1.0

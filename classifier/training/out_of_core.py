@@ -37,7 +37,7 @@ from classifier.estimators.pipeline import FEATURES, MODEL
 from classifier.fingerprints import file_sha256
 from classifier.io.labelled import read_labelled
 from classifier.io.tables import STDIO, iter_table, require_column
-from classifier.labels import cell_text, check_label_names, find_label_column
+from classifier.labels import cell_text, check_label_names, find_label_column, label_name
 from classifier.metrics import score
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
@@ -263,7 +263,7 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
         empty_text += int((~has_text).sum())
         no_label += int((has_text & (label_cells == "").to_numpy()).sum())
         texts = chunk[text_col][has_text].map(str).tolist()
-        cells = label_cells[has_text].tolist()
+        cells = [label_name(c) for c in label_cells[has_text].tolist()]
         if not texts:
             continue
         has_sep = has_sep or any(label_sep in c for c in cells)
