@@ -140,3 +140,21 @@ def test_a_label_or_text_typed_composed_or_decomposed_is_one(tmp_path):
     pd.DataFrame([("police raid", decomposed), ("army shelling", "war")], columns=["text", "label"]).to_csv(gold,
                                                                                                          index=False)
     assert classifier.evaluate(loaded, gold)["accuracy"] == 1.0
+
+
+def test_safe_csv_neutralises_formulas_and_only_when_asked(tmp_path, single_model):
+    _, model = single_model
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["police raid", "army shelling", "@cmd police"],
+                  "note": ['=HYPERLINK("http://x")', "-2", "+x"]}).to_csv(source, index=False)
+    plain, safe = tmp_path / "plain.csv", tmp_path / "safe.csv"
+    for out, extra in ((plain, []), (safe, ["--safe-csv"])):
+        result = runner.invoke(app, ["predict", "--input", str(source), "--output", str(out), "--model", str(model),
+                                     "--quiet", *extra])
+        assert result.exit_code == 0, result.stderr
+    as_text = dict(dtype=str, keep_default_na=False)
+    assert pd.read_csv(plain, **as_text)["note"].tolist() == ['=HYPERLINK("http://x")', "-2", "+x"]
+    got = pd.read_csv(safe, **as_text)
+    assert got["note"].tolist() == ['\'=HYPERLINK("http://x")', "-2", "'+x"]
+    assert got["text"].tolist() == ["police raid", "army shelling", "'@cmd police"]
+    assert got["predicted_label"].tolist() == pd.read_csv(plain, **as_text)["predicted_label"].tolist()

@@ -40,6 +40,10 @@ def predict(
                                                     "(default: 0.5 multi-label, 0 single-label).",
                                                     show_default=False)] = None,
     probs: Annotated[bool, typer.Option("--probs", help="Add a prob_<label> column per label.")] = False,
+    safe_csv: Annotated[bool, typer.Option("--safe-csv", help="For spreadsheet users: write every text cell that "
+                                           "starts with = + - @ (a formula to a spreadsheet) with a leading ' "
+                                           "so that it shows as text. Off: input cells pass through "
+                                           "unchanged.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Add a predicted_terms column: the terms behind each "
                                           "predicted label, with their contributions.")] = False,
     fmt: Annotated[str | None, typer.Option("--format", "-f", help="Output format: csv, tsv, jsonl or parquet "
@@ -84,7 +88,7 @@ def predict(
         if input is not None:
             with progress_bar(quiet) as progress:
                 summary = api.predict_table(model, input, output, text_col=text_col, top_k=top_k,
-                                            threshold=threshold, probs=probs, explain=explain, fmt=fmt,
+                                            threshold=threshold, probs=probs, explain=explain, fmt=fmt, safe_csv=safe_csv,
                                             chunk_size=chunk_size, encoding=encoding, output_dir=output_dir,
                                             jobs=jobs, engine=engine, scheduler=scheduler, progress=progress)
             if not quiet:

@@ -164,6 +164,7 @@ def predict_table(
     threshold: float | None = None,
     probs: bool = False,
     explain: bool = False,
+    safe_csv: bool = False,
     fmt: str | None = None,
     chunk_size: int = defaults.CHUNK_SIZE,
     encoding: str | None = None,
@@ -189,7 +190,10 @@ def predict_table(
     ``prob_<label>`` columns with ``probs``, and ``predicted_terms`` (the
     terms behind each predicted label, with their contributions) with
     ``explain``. Rows with an empty text are kept,
-    unscored. Returns counts: ``{"rows_read", "rows_scored", "rows_skipped",
+    unscored. With ``safe_csv``, every text cell a spreadsheet would run as a
+    formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return)
+    is written with a leading ``'``; without it, input cells pass through
+    unchanged. Returns counts: ``{"rows_read", "rows_scored", "rows_skipped",
     "output"}``, plus ``"outputs"`` (the files written) with ``output_dir``.
 
     ``progress(stage, rows_done, None, work_done=bytes_read, work_total=bytes)``
@@ -204,7 +208,7 @@ def predict_table(
     check_at_least("chunk_size", chunk_size, 1, "Use a value such as 10000.")
     check_at_least("jobs", jobs, 1, "Leave it out to use every core.")
     decision = Decision.for_model(model, text_col=text_col, top_k=top_k, threshold=threshold, probs=probs,
-                                  explain=explain)
+                                  explain=explain, safe_csv=safe_csv)
     if engine == "dask":
         from classifier.prediction.dask_engine import predict_table as dask_predict_table
 

@@ -29,13 +29,16 @@ class Decision:
     threshold: float | tuple[float, ...] | None = None
     probs: bool = False
     explain: bool = False
+    safe_csv: bool = False
 
     @classmethod
     def for_model(cls, model: Model, *, text_col: str = defaults.TEXT_COL, top_k: int | None = None,
-                  threshold: float | None = None, probs: bool = False, explain: bool = False) -> "Decision":
+                  threshold: float | None = None, probs: bool = False, explain: bool = False,
+                  safe_csv: bool = False) -> "Decision":
         return cls(text_col=text_col, labels=tuple(model.labels), multi_label=model.multi_label,
                    sep=model.card.get("label_sep", defaults.LABEL_SEP), top_k=top_k,
-                   threshold=_hashable(model.threshold_for(threshold)), probs=probs, explain=explain)
+                   threshold=_hashable(model.threshold_for(threshold)), probs=probs, explain=explain,
+                   safe_csv=safe_csv)
 
     @property
     def several(self) -> bool:
@@ -86,7 +89,35 @@ def score_chunk(model: Model, chunk: pd.DataFrame, decision: Decision) -> tuple[
             out[defaults.PROB_PREFIX + label] = prob_cols[:, j]
     if decision.explain:
         out[defaults.PREDICTED_TERMS] = terms_col
+    if decision.safe_csv:
+        out = neutralised(out)
     return out, len(keep)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""Starts of a cell that spreadsheets read as a formula (OWASP's list for CSV injection)."""
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula prefixed with ``'``
+    (which spreadsheets show as text); numbers (``-2``, ``+1.5``) and other cells are unchanged."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype != object and not pd.api.types.is_string_dtype(values):
+            continue
+        risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS) and not _number(v))
+        if risky.any():
+            out[column] = values.where(~risky, "'" + values.astype(str))
+    return out
 
 
 def cells(p: np.ndarray, d: Decision) -> tuple[np.ndarray, np.ndarray]:
