@@ -11,6 +11,7 @@ themselves live in one module each and register on :data:`app` when imported.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import re
@@ -168,6 +169,13 @@ def user_errors():
                         warn(str(w.message))
     except ClassifierError as exc:
         error(str(exc))
+        raise typer.Exit(1)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        where = f" to write {exc.filename}" if exc.filename else ""
+        error(f"There is no space left on the device{where} (an output file is kept only when complete). "
+              "Free some space, or write the output elsewhere, and run the command again.")
         raise typer.Exit(1)
     except KeyboardInterrupt:
         error(INTERRUPTED)

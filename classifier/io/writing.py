@@ -9,6 +9,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -72,6 +73,38 @@ def _json_value(value):
     return str(value)
 
 
+class _Descriptor(io.RawIOBase):
+    """Standard output written straight to its file descriptor, every byte or an error.
+
+    Python's buffered standard output can lose the rest of a large write when the device fills up and
+    still exit 0; writing through ``os.write`` in a loop raises ``OSError`` (``ENOSPC``) instead.
+    """
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            done += os.write(self.fd, view[done:])
+        return done
+
+
+def _standard_output():
+    """A binary stream for standard output: its descriptor when it has one (a terminal, a file, a pipe),
+    else the buffer of whatever replaced ``sys.stdout`` (as test runners do)."""
+    sys.stdout.flush()
+    try:
+        return _Descriptor(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return sys.stdout.buffer
+
+
 class TableWriter:
     """Write a table chunk by chunk; a local file appears only when every chunk is written.
 
@@ -94,7 +127,7 @@ class TableWriter:
 
     def __enter__(self) -> "TableWriter":
         if str(self.path) == STDIO:
-            raw = sys.stdout.buffer
+            raw = _standard_output()
         elif is_url(self.path):
             import fsspec
 
