@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +51,21 @@ def _temporary(path: Path, folder: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` (after following links) is something to write into rather than replace: a
+    device such as ``/dev/null``, a FIFO, a socket, or ``/dev/stdout`` when standard output is a pipe."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _target(path: Path) -> Path:
+    """Where a file output really goes: a symbolic link's final target, so the link itself stays."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def check_writable(path: str | Path) -> Path:
     """Make sure a file can be written at ``path`` before long work starts, else raise :class:`OutputError`.
 
@@ -58,6 +74,11 @@ def check_writable(path: str | Path) -> Path:
     once, not after minutes of training or scoring.
     """
     path = Path(path)
+    if is_stream(path):
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"Cannot write to {path}: permission denied.", "Choose an output you can write to.")
+        return path
+    path = _target(path)
     fd, tmp = _temporary(path, _folder_for(path))
     os.close(fd)
     with contextlib.suppress(OSError):
@@ -89,8 +110,17 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[object]:
     interruption during that cleanup waits until it is done. Readers of
     ``path`` see the old file or the new one, never a partial one
     (``os.replace`` is atomic).
+
+    A ``path`` that is a device, a FIFO or a socket (``/dev/null``, a named pipe, ``/dev/stdout``
+    on a pipe) is written into directly, streaming, and never replaced. A symbolic link is
+    followed: its target is replaced atomically and the link stays.
     """
     path = Path(path)
+    if is_stream(path):
+        with open(path, mode) as handle:
+            yield handle
+        return
+    path = _target(path)
     fd, tmp = _temporary(path, _folder_for(path))
     try:
         with os.fdopen(fd, mode) as handle:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from classifier.errors import OutputError, TableError
-from classifier.files import atomic_write
+from classifier.errors import InputError, OutputError, TableError
+from classifier.files import atomic_write, is_stream
 from classifier.io.formats import STDIO, TableFormat, is_url, short_message, table_format
 
 
@@ -95,6 +95,19 @@ class _Descriptor(io.RawIOBase):
         return done
 
 
+def _unnamed_stream(path) -> bool:
+    """Standard output, or a device or FIFO whose name gives no format (such as ``/dev/null``): CSV."""
+    if str(path) == STDIO:
+        return True
+    if is_url(path) or not is_stream(Path(path)):
+        return False
+    try:
+        table_format(path)
+        return False
+    except InputError:
+        return True
+
+
 def _standard_output():
     """A binary stream for standard output: its descriptor when it has one (a terminal, a file, a pipe),
     else the buffer of whatever replaced ``sys.stdout`` (as test runners do)."""
@@ -114,7 +127,7 @@ class TableWriter:
 
     def __init__(self, path: str | Path, fmt: str | None = None):
         self.path = path
-        self.format = table_format(path, fmt) if fmt or str(path) != STDIO else TableFormat("csv")
+        self.format = table_format(path, fmt) if fmt or not _unnamed_stream(path) else TableFormat("csv")
         if str(path) == STDIO and self.format.kind == "parquet":
             raise OutputError("Parquet cannot be written to standard output.", "Give `output` a file name.")
         self._atomic = None
