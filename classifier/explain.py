@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from classifier import defaults
 from classifier.errors import InputError
 from classifier.labels import decide
-from classifier.estimators.pipeline import FEATURES, MODEL
+from classifier.steps import FEATURES, MODEL
 from classifier.estimators.scripts import words as text_words
 from classifier.unicode_text import without_lone_surrogates
 from classifier.validation import check_decision

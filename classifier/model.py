@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from classifier.steps import MODEL
+
 
 @dataclass
 class Model:
@@ -31,7 +33,7 @@ class Model:
     def thresholds(self) -> np.ndarray | None:
         """The model's own per-label decision thresholds (multi-label models trained with them), else ``None``."""
         steps = getattr(self.pipeline, "named_steps", {})
-        return getattr(steps.get("model"), "thresholds_", None) if self.multi_label else None
+        return getattr(steps.get(MODEL), "thresholds_", None) if self.multi_label else None
 
     def threshold_for(self, threshold: float | None):
         """The threshold a decision uses: ``threshold`` when given, else the model's own (or ``None``: the default)."""

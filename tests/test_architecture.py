@@ -11,7 +11,7 @@ PACKAGE = ROOT / "classifier"
 LAYERS = [
     ("basics", {"classifier.errors", "classifier.defaults", "classifier.files", "classifier.progress",
                 "classifier.validation", "classifier.fingerprints", "classifier.cores", "classifier.version",
-                "classifier.unicode_text"}),
+                "classifier.unicode_text", "classifier.steps"}),
     ("model and I/O", {"classifier.io", "classifier.estimators", "classifier.labels", "classifier.metrics",
                        "classifier.model", "classifier.explain"}),
     ("domain", {"classifier.training", "classifier.prediction", "classifier.insight", "classifier.audit"}),

@@ -21,10 +21,9 @@ from classifier.estimators.holdout import (
     split,
 )
 from classifier.estimators.svm import CalibratedLinearSVC
+from classifier.steps import FEATURES, MODEL
 from classifier.estimators.targets import is_multi_label
 
-FEATURES = "features"
-MODEL = "model"
 
 
 class TextPipeline(Pipeline):

@@ -37,7 +37,7 @@ from classifier.errors import ModelError
 from classifier.files import atomic_write, check_readable
 from classifier.io import skops_format
 from classifier.labels import unsafe_label
-from classifier.estimators.pipeline import MODEL
+from classifier.steps import MODEL
 from classifier.model import Model
 from classifier.version import library_versions
 

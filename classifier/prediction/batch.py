@@ -24,7 +24,7 @@ import pandas as pd
 from classifier import defaults
 from classifier.cores import default_jobs
 from classifier.errors import ClassifierError, ColumnError, InputError
-from classifier.estimators.pipeline import FEATURES
+from classifier.steps import FEATURES
 from classifier.io.paths import Job, expand_inputs, parquet_rows, plan_outputs
 from classifier.io.tables import STDIO, TableWriter, encode_rows, iter_table, require_column
 from classifier.model import Model

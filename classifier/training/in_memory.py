@@ -124,7 +124,7 @@ def train(
         labels = _labels(pipeline)
         notes.append("No held-out score: trained with --test-size 0.")
 
-    thresholds = Model(pipeline, {"labels": labels, "task": task_name(labelled)}).thresholds
+    thresholds = getattr(pipeline.named_steps[MODEL], "thresholds_", None)
     if thresholds is not None:
         notes.append("Each label is predicted from its own threshold (the card's thresholds), chosen for the best F1 "
                      "on out-of-fold probabilities of the training rows.")

@@ -33,7 +33,7 @@ from sklearn.pipeline import Pipeline
 from classifier import defaults
 from classifier.errors import ColumnError, InputError, LabelError
 from classifier.estimators.hashed import HashedTfidf, IncrementalLinearSVC
-from classifier.estimators.pipeline import FEATURES, MODEL
+from classifier.steps import FEATURES, MODEL
 from classifier.fingerprints import file_sha256
 from classifier.io.labelled import read_labelled
 from classifier.io.tables import STDIO, iter_table, require_column
