@@ -13,15 +13,39 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from classifier import defaults
 from classifier.errors import ClassifierError, InputError
-from classifier.io import model_file
-from classifier.io.labelled import LabelledData, default_dataset, read_labelled
-from classifier.io.model_file import VersionWarning
-from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
 from classifier.validation import check_at_least, check_seed
+
+if TYPE_CHECKING:
+    from classifier.io.labelled import LabelledData, default_dataset, read_labelled
+    from classifier.io.model_file import VersionWarning
+    from classifier.model import Model
+
+_LAZY = {
+    "Model": ("classifier.model", "Model"),
+    "LabelledData": ("classifier.io.labelled", "LabelledData"),
+    "default_dataset": ("classifier.io.labelled", "default_dataset"),
+    "read_labelled": ("classifier.io.labelled", "read_labelled"),
+    "VersionWarning": ("classifier.io.model_file", "VersionWarning"),
+}
+"""Names this module offers without importing them up front: importing ``classifier.api`` (and so
+``classifier --help``) stays free of scikit-learn, SciPy and pandas, which each function below imports
+only when it runs (issue 14)."""
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def train(
@@ -56,6 +80,8 @@ def train(
     checked before training starts (:func:`classifier.training.savable.check_savable`),
     and the model is saved there once trained.
     """
+    from classifier.io import model_file
+    from classifier.io.labelled import default_dataset
     from classifier.training import out_of_core as bounded
 
     check_seed(seed)
@@ -88,6 +114,8 @@ def save(model: Model, path: str | Path = defaults.MODEL_PATH) -> Path:
     A ``.skops`` path is written in the skops format, which loads without running code from the file;
     any other suffix in the joblib format, a pickle.
     """
+    from classifier.io import model_file
+
     return model_file.save(model, path)
 
 
@@ -98,11 +126,16 @@ def load(path: str | Path = defaults.MODEL_PATH) -> Model:
     :class:`~classifier.errors.ModelError` listing them). A joblib file is a pickle: loading one can
     run arbitrary code, so only load joblib files you trust.
     """
+    from classifier.io import model_file
+
     return model_file.load(path)
 
 
 def _loaded(model: Model | str | Path) -> Model:
     """``model`` itself, or the model saved at that path."""
+    from classifier.io import model_file
+    from classifier.model import Model
+
     return model if isinstance(model, Model) else model_file.load(model)
 
 
@@ -171,6 +204,8 @@ def evaluate(
 def describe(model: Model | str | Path = defaults.MODEL_PATH, *, top: int = defaults.TOP_TERMS) -> dict:
     """The model card plus the ``top`` strongest terms of each label."""
     from classifier.explain import top_terms
+    from classifier.io import model_file
+    from classifier.model import Model
 
     check_at_least("top", top, 0, f"Use `top` {defaults.TOP_TERMS}, or 0 for none.")
     if isinstance(model, Model):
@@ -192,8 +227,7 @@ def explain(
     """
     from classifier.explain import explain as explain_text
 
-    if not isinstance(model, Model):
-        model = model_file.load(model)
+    model = _loaded(model)
     return explain_text(model, text, top=top, labels=labels, top_k=top_k, threshold=threshold)
 
 
@@ -205,6 +239,8 @@ def convert(source: str | Path, target: str | Path) -> dict:
     ``.skops`` gives a file that is safe to load anywhere. Returns
     ``{"source", "target", "from", "to", "bytes"}``.
     """
+    from classifier.io import model_file
+
     return model_file.convert(source, target)
 
 

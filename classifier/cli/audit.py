@@ -11,7 +11,6 @@ from classifier import api, defaults
 from classifier.cli.app import (MODEL_HELP, EncodingOpt, JsonOpt, QuietOpt, app, console, print_json, progress_bar,
                                 user_errors)
 from classifier.cli.render import audit_tables
-from classifier.audit import audit as audit_table
 
 
 @app.command()
@@ -77,6 +76,8 @@ def audit(
                                  "Write the rows to review to a file with --output FILE.")
         if top < 0:
             raise api.InputError(f"--top must be 0 or more, not {top}.", f"Use --top {defaults.AUDIT_SHOW}.")
+        from classifier.audit import audit as audit_table
+
         with progress_bar(quiet) as progress:
             result = audit_table(data, test=test, model=model, text_col=text_col, label_col=label_col,
                                  label_sep=label_sep, multi_label=multi_label, folds=folds, seed=seed,

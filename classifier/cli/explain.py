@@ -18,7 +18,6 @@ from classifier.cli.app import (
     visible,
     warn,
 )
-from classifier.explain import display_term
 
 
 @app.command()
@@ -49,6 +48,8 @@ def explain(
         print_json(result)
         return
     from rich.markup import escape
+
+    from classifier.explain import display_term
 
     out = console()
     for row in result["labels"]:

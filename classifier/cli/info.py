@@ -17,7 +17,6 @@ from classifier.cli.app import (
     print_json,
     user_errors,
 )
-from classifier.explain import display_term
 
 
 @app.command()
@@ -59,6 +58,8 @@ def info(
     facts.add_row("file", f"{file['bytes']:,} bytes, {file.get('file_format', 'joblib')} format, bundle format "
                           f"{file['format_version']}, payload sha256 {file['payload_sha256']}")
     out.print(facts)
+    from classifier.explain import display_term
+
     terms = data_table(title="Top terms per label", header_style="bold", show_lines=True)
     terms.add_column("label")
     terms.add_column("terms", overflow="fold")
