@@ -38,7 +38,7 @@ def evaluate(
 
     Examples:
 
-      classifier evaluate test.csv --model models/model.joblib --json
+      classifier evaluate test.csv --model models/model.skops --json
 
       classifier evaluate test.csv --report report.html
     """

@@ -27,7 +27,7 @@ def info(
 ) -> None:
     """Show a model's card: labels, training data, parameters, metrics, versions and top terms.
 
-    Example: classifier info --model models/model.joblib --json
+    Example: classifier info --model models/model.skops --json
     """
     with user_errors():
         card = api.describe(model, top=top)

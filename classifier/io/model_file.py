@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import pickle
+import stat
 import warnings
 from pathlib import Path
 
@@ -33,6 +35,7 @@ import joblib
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from classifier import defaults
 from classifier.errors import ModelError
 from classifier.files import atomic_write, check_readable
 from classifier.io import skops_format
@@ -81,15 +84,43 @@ def save(model: Model, path: str | Path) -> Path:
 
 
 def _read_file(path: Path) -> bytes:
+    """The bytes of the model file ``path``: a regular file (or a link to one) of at most
+    :data:`~classifier.defaults.MAX_MODEL_BYTES`, read once."""
     if not path.exists():
-        raise ModelError(f"No model file at {path}.",
-                         "Train a model with `classifier train`, or pass `model` with the path of one.")
+        raise ModelError(f"No model file at {path}.", _missing_hint(path))
     check_readable(path, "model file")
+    limit = defaults.MAX_MODEL_BYTES
     try:
+        _check_regular(path, os.stat(path), limit)
         with open(path, "rb") as handle:
-            return handle.read()
+            _check_regular(path, os.fstat(handle.fileno()), limit)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise ModelError(f"Cannot read {path}: {exc.strerror}.", "Check the file and try again.") from exc
+    if len(data) > limit:
+        raise ModelError(f"{path} grew past {limit:,} bytes while it was read.", "Pass `model` with the path of a "
+                         "model file that is not being written.")
+    return data
+
+
+def _check_regular(path: Path, info: os.stat_result, limit: int) -> None:
+    """Refuse before reading (a FIFO would block, a device might never end) what cannot be a model file."""
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelError(f"{path} is not a regular file (it is a device, FIFO or socket), so it cannot be a model "
+                         "file.", "Pass `model` with the path of a model file.")
+    if info.st_size > limit:
+        raise ModelError(f"{path} is {info.st_size:,} bytes, larger than any model file this tool reads "
+                         f"({limit:,} bytes).", "Pass `model` with the path of a model file.")
+
+
+def _missing_hint(path: Path) -> str:
+    legacy = defaults.LEGACY_MODEL_PATH
+    if path == defaults.MODEL_PATH and legacy.is_file():
+        return (f"Models are now saved as {defaults.MODEL_PATH} by default; {legacy} is an older joblib model (a "
+                f"pickle, which can run code when loaded). If you trust it, pass `model` {legacy}, or convert it "
+                f"once with `classifier convert {legacy} {defaults.MODEL_PATH}`; otherwise retrain with "
+                "`classifier train`.")
+    return "Train a model with `classifier train`, or pass `model` with the path of one."
 
 
 def _parse(data: bytes, path: Path) -> dict:

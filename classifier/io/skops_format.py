@@ -32,6 +32,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from classifier import defaults
 from classifier.errors import ModelError
 
 TRUSTED_TYPES = frozenset({
@@ -89,11 +90,25 @@ def current_module(module: str) -> str:
 def _read_schema(data: bytes, path) -> dict:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_unpacked_size(archive, len(data), path)
             return json.loads(archive.read("schema.json"))
     except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, EOFError, zlib.error, NotImplementedError,
             OSError) as exc:
         raise ModelError(f"{path} is not a readable skops model file ({type(exc).__name__}); it may be truncated or "
                          "not a model at all.", _HINT) from exc
+
+
+def _check_unpacked_size(archive: zipfile.ZipFile, size: int, path) -> None:
+    """Refuse an archive whose members would unpack to more than a model file can hold (a ZIP bomb).
+
+    Members are unpacked to at most their recorded size (:mod:`zipfile` stops there and checks the
+    CRC), so bounding the recorded sizes bounds the memory loading can take."""
+    unpacked = sum(item.file_size for item in archive.infolist())
+    limit = min(defaults.MAX_MODEL_BYTES, defaults.MAX_MODEL_INFLATION * size)
+    if unpacked > limit:
+        raise ModelError(f"{path} would unpack to {unpacked:,} bytes from {size:,}, more than a model file does "
+                         f"(at most {defaults.MAX_MODEL_INFLATION} times its size, and {defaults.MAX_MODEL_BYTES:,} "
+                         "bytes); it is damaged or was crafted to exhaust memory.", _HINT)
 
 
 def _nodes(schema):
