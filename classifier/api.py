@@ -11,7 +11,7 @@ it (:mod:`classifier.training`, :mod:`classifier.prediction`, :mod:`classifier.i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from classifier.io.labelled import LabelledData, default_dataset, read_labelled
     from classifier.io.model_file import VersionWarning
     from classifier.model import Model
+    from classifier.settings import Settings
 
 _LAZY = {
     "Model": ("classifier.model", "Model"),
@@ -65,6 +66,8 @@ def train(
     out_of_core: bool | None = None,
     save_to: str | Path | None = None,
     progress: Progress = quiet_progress,
+    settings: Mapping | Settings | None = None,
+    config: str | Path | None = None,
 ) -> Model:
     """Train a model on ``data`` (default: the embedded dataset) and measure it on held-out rows.
 
@@ -79,12 +82,24 @@ def train(
     With ``save_to``, everything that could make saving the model there fail is
     checked before training starts (:func:`classifier.training.savable.check_savable`),
     and the model is saved there once trained.
+
+    ``settings`` (a :class:`~classifier.settings.Settings`, or a mapping of setting names such as
+    ``{"C": 1.0, "word_ngrams": "1-3"}``, ``None`` values meaning "not given") and the TOML file
+    ``config`` choose the model and feature settings: the defaults, overridden by ``config``,
+    overridden by ``settings``, overridden by the older ``features`` and ``model_params``.
     """
     from classifier.io import model_file
     from classifier.io.labelled import default_dataset
     from classifier.training import out_of_core as bounded
 
     check_seed(seed)
+    if settings is not None or config is not None:
+        from classifier.settings import Settings
+
+        chosen = Settings.resolve(config, settings)
+        if chosen.changed() or features or model_params:
+            features = {**chosen.features(), **(features or {})}
+            model_params = {**chosen.model(), **(model_params or {})}
     if save_to is not None:
         from classifier.training.savable import check_savable
 

@@ -11,9 +11,9 @@ PACKAGE = ROOT / "classifier"
 LAYERS = [
     ("basics", {"classifier.errors", "classifier.defaults", "classifier.files", "classifier.progress",
                 "classifier.validation", "classifier.fingerprints", "classifier.cores", "classifier.version",
-                "classifier.unicode_text", "classifier.steps"}),
+                "classifier.unicode_text", "classifier.steps", "classifier.decision_targets"}),
     ("model and I/O", {"classifier.io", "classifier.estimators", "classifier.labels", "classifier.metrics",
-                       "classifier.model", "classifier.explain"}),
+                       "classifier.model", "classifier.explain", "classifier.settings"}),
     ("domain", {"classifier.training", "classifier.prediction", "classifier.insight", "classifier.audit"}),
     ("api", {"classifier.api"}),
     ("interface", {"classifier.cli", "classifier.__main__", "classifier"}),

@@ -11,6 +11,9 @@ from classifier import api, defaults
 from classifier.cli.app import (EncodingOpt, JsonOpt, ModelOpt, QuietOpt, TextColOpt, app, console, print_json,
                                 progress_bar, user_errors, warn)
 from classifier.cli.render import metrics_tables
+from classifier.cli.setting_options import (ClassWeightOpt, CharNgramsOpt, ConfigOpt, COpt, MaxDfOpt, MinDfOpt, NbOpt,
+                                            ThresholdsOpt, WordNgramsOpt, given)
+from classifier.errors import ClassifierError
 
 
 @app.command()
@@ -42,20 +45,43 @@ def train(
     encoding: EncodingOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
+    config: ConfigOpt = None,
+    C: COpt = None,
+    word_ngrams: WordNgramsOpt = None,
+    char_ngrams: CharNgramsOpt = None,
+    min_df: MinDfOpt = None,
+    max_df: MaxDfOpt = None,
+    class_weight: ClassWeightOpt = None,
+    nb: NbOpt = None,
+    thresholds: ThresholdsOpt = None,
+    optimise: Annotated[str | None, typer.Option(
+        "--optimise", callback=lambda v: _target(v), help="Multi-label: what each label's own threshold is chosen "
+        "for on out-of-fold probabilities: f1 (the default), precision@P (the most recall with precision at least P, "
+        "e.g. precision@0.9) or recall@R (the most precision with recall at least R, e.g. recall@0.8). Stored in "
+        "the model; predict uses it unless --threshold is given.", show_default=False)] = None,
 ) -> None:
     """Train a model and report held-out metrics.
 
     Example: classifier train news.csv --label-col topic --model models/topics.joblib
 
     Example: classifier train archive.csv.gz --out-of-core --model models/archive.joblib
+
+    Example: classifier train events.csv --optimise precision@0.9
+
+    Example: classifier train news.csv --config settings.toml --C 1 --word-ngrams 1-3 --class-weight balanced
     """
     with user_errors():
         with progress_bar(quiet) as progress:
             trained = api.train(data, text_col=text_col, label_col=label_col, label_sep=label_sep,
                                 multi_label=multi_label, test=test, test_size=test_size, seed=seed, refit=refit,
-                                encoding=encoding, out_of_core=out_of_core, save_to=model, progress=progress)
+                                encoding=encoding, out_of_core=out_of_core, save_to=model, progress=progress,
+                                config=config, settings=given(C=C, word_ngrams=word_ngrams, char_ngrams=char_ngrams,
+                                                              min_df=min_df, max_df=max_df, class_weight=class_weight,
+                                                              nb=nb, thresholds=optimise or thresholds))
     path = model
     card = trained.card
+    if optimise and card["task"] != "multi_label" and not quiet:
+        warn("--optimise applies to multi-label models only; this single-label model predicts its most probable label.")
     if as_json:
         print_json({"model": str(path), "task": card["task"], "labels": card["labels"],
                     "training_data": card["training_data"], "holdout": card["holdout"],
@@ -74,3 +100,15 @@ def train(
             warn(f"skipped {skipped:,} rows without text or label: {card['training_data']['rows_skipped']}")
     out.print(f"Saved a {card['task'].replace('_', '-')} model with {len(card['labels'])} labels, trained on "
               f"{card['training_data']['rows_used']:,} rows, to {path}", soft_wrap=True, highlight=False)
+
+
+def _target(value: str | None) -> str | None:
+    """``--optimise`` checked where it is declared: f1, precision@P or recall@R."""
+    if value is None:
+        return None
+    from classifier.decision_targets import check_target
+
+    try:
+        return check_target(value)
+    except ClassifierError as exc:
+        raise typer.BadParameter(str(exc)) from exc

@@ -48,6 +48,9 @@ class ModelCard:
     created: str = field(default_factory=_now)
     library_versions: dict = field(default_factory=library_versions)
     thresholds: dict | None = None
+    settings: dict | None = None
+    """The model and feature settings it was trained with, as a settings file writes them
+    (:meth:`classifier.settings.Settings.to_dict`): ``--config`` takes them back."""
 
     def as_dict(self) -> dict:
         """The card as the model stores it (keys in reading order)."""
@@ -67,15 +70,17 @@ class ModelCard:
             "notes": list(self.notes),
             "library_versions": self.library_versions,
             **({"thresholds": dict(self.thresholds)} if self.thresholds is not None else {}),
+            **({"settings": dict(self.settings)} if self.settings is not None else {}),
         }
 
 
 def model_card(*, task: str, labels: list[str], label_counts: dict, text_col: str, label_col: str, label_sep: str,
                source, rows_read: int, rows_used: int, rows_skipped: dict, sha256: str, params: dict,
-               holdout: dict, metrics: dict | None, notes: list[str], thresholds: dict | None = None) -> dict:
+               holdout: dict, metrics: dict | None, notes: list[str], thresholds: dict | None = None,
+               settings: dict | None = None) -> dict:
     """The card (as stored) of a model trained on ``source``, with the version, time and library versions."""
     data = TrainingData(path=display_path(source), rows_read=rows_read, rows_used=rows_used,
                         rows_skipped=rows_skipped, sha256=sha256)
     return ModelCard(task=task, labels=labels, label_counts=label_counts, text_col=text_col, label_col=label_col,
                      label_sep=label_sep, training_data=data, params=params, holdout=holdout, metrics=metrics,
-                     notes=notes, thresholds=thresholds).as_dict()
+                     notes=notes, thresholds=thresholds, settings=settings).as_dict()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from classifier import defaults
+from classifier.decision_targets import target_note
 from classifier.errors import LabelError
 from classifier.estimators.holdout import HoldoutError
 from classifier.estimators.pipeline import (
@@ -24,6 +25,7 @@ from classifier.io.tables import STDIO
 from classifier.metrics import score
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
+from classifier.settings import Settings, fit_failure
 from classifier.training.card import model_card
 from classifier.training.data import check_trainable, label_counts, targets, task_name
 from classifier.validation import holdout_size
@@ -38,6 +40,8 @@ def _fit(data: LabelledData, *, features, model_params, seed, holdout: float = 0
         fit_pipeline(pipeline, data.texts, targets(data, range(len(data.texts))))
     except HoldoutError as exc:
         raise _label_error(exc, data) from exc
+    except ValueError as exc:
+        raise fit_failure(exc, data.source) or exc
     return pipeline
 
 
@@ -126,13 +130,15 @@ def train(
 
     thresholds = getattr(pipeline.named_steps[MODEL], "thresholds_", None)
     if thresholds is not None:
-        notes.append("Each label is predicted from its own threshold (the card's thresholds), chosen for the best F1 "
+        goal = target_note(pipeline.named_steps[MODEL].thresholds)
+        notes.append(f"Each label is predicted from its own threshold (the card's thresholds), chosen for {goal} "
                      "on out-of-fold probabilities of the training rows.")
     rows_used = holdout["rows_train"] if holdout.get("source") == "split" and not refit else len(labelled.texts)
     card = model_card(task=task_name(labelled), labels=labels, label_counts=label_counts(labelled), text_col=text_col,
                       label_col=labelled.spec.column, label_sep=labelled.spec.sep, source=source,
                       rows_read=labelled.rows_read, rows_used=rows_used, rows_skipped=labelled.skipped,
                       sha256=labelled.sha256, params={**pipeline_params(pipeline), "seed": seed}, holdout=holdout,
+                      settings=Settings.from_params(features, model_params).to_dict(),
                       metrics=metrics, notes=notes,
                       thresholds=None if thresholds is None else dict(zip(labels, map(float, thresholds))))
     return Model(pipeline=pipeline, card=card)
