@@ -186,3 +186,26 @@ TOKEN_ENV = "CLASSIFIER_TOKEN"
 """``serve``: the environment variable holding the bearer token (when ``--token-file`` is not given)."""
 MODEL_ENV = "CLASSIFIER_MODEL"
 """The environment variable that sets ``--model`` for every command."""
+
+SERVE_HOST = "127.0.0.1"
+"""``serve``: the address to listen on (loopback: only this machine can connect)."""
+SERVE_PORT = 8000
+"""``serve``: the TCP port to listen on."""
+SERVE_WORKERS = 1
+"""``serve``: worker processes, each holding its own copy of the model."""
+SERVE_MAX_BODY_BYTES = 2 * 1024**2
+"""``serve``: the largest request body accepted (2 MiB); a larger one is answered 413."""
+SERVE_MAX_TEXTS = 1_000
+"""``serve``: the most texts one ``POST /predict`` may send; more are answered 413."""
+SERVE_MAX_CHARS = 20_000
+"""``serve``: the most characters one text may have; a longer one is answered 413."""
+SERVE_BODY_TIMEOUT = 10.0
+"""``serve``: seconds a client has to send a whole request body; a slower one is answered 408."""
+SERVE_GRACEFUL_TIMEOUT = 30.0
+"""``serve``: on SIGTERM, seconds given to requests in flight before they are cancelled."""
+SERVE_BATCH_TEXTS = 1_024
+"""``serve``: requests waiting at the same time are scored together, up to this many texts per call."""
+TOKEN_ENV = "CLASSIFIER_TOKEN"
+"""``serve``: the environment variable holding the bearer token (when ``--token-file`` is not given)."""
+MODEL_ENV = "CLASSIFIER_MODEL"
+"""The environment variable that sets ``--model`` for every command."""

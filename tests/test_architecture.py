@@ -16,7 +16,7 @@ LAYERS = [
                        "classifier.model", "classifier.explain", "classifier.settings"}),
     ("domain", {"classifier.training", "classifier.prediction", "classifier.insight", "classifier.audit"}),
     ("api", {"classifier.api"}),
-    ("interface", {"classifier.cli", "classifier.__main__", "classifier"}),
+    ("interface", {"classifier.cli", "classifier.__main__", "classifier", "classifier.service"}),
 ]
 
 

@@ -83,14 +83,15 @@ app = typer.Typer(
     "from the file: share models as .skops (classifier convert).\n\n"
     "Example: classifier train && classifier predict \"Police arrest suspects in bombing\"",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 MODEL_HELP = ("Model file: .skops (safe to load: no code from the file runs) or .joblib (a Python pickle: "
               "loading one can run arbitrary code, so only load joblib models from sources you trust).")
-ModelOpt = Annotated[Path, typer.Option("--model", "-m", help=MODEL_HELP)]
+ModelOpt = Annotated[Path, typer.Option("--model", "-m", envvar="CLASSIFIER_MODEL", show_envvar=True,
+                                          help=MODEL_HELP)]
 TextColOpt = Annotated[str, typer.Option("--text-col", help="Column holding the text.")]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding of CSV/TSV/JSONL input "
                                                  "(default utf-8; e.g. cp1252, latin-1).")]
