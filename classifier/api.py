@@ -134,16 +134,17 @@ def save(model: Model, path: str | Path = defaults.MODEL_PATH) -> Path:
     return model_file.save(model, path)
 
 
-def load(path: str | Path = defaults.MODEL_PATH) -> Model:
+def load(path: str | Path = defaults.MODEL_PATH, *, trust: bool = False) -> Model:
     """Load a model saved with :func:`save`.
 
     A skops file is loaded trusting only the types this project writes (any other type: a
     :class:`~classifier.errors.ModelError` listing them). A joblib file is a pickle: loading one can
-    run arbitrary code, so only load joblib files you trust.
+    run arbitrary code, so it is loaded only when this user saved it here (it carries this user's
+    signature) or ``trust`` is true; only trust joblib files from sources you trust.
     """
     from classifier.io import model_file
 
-    return model_file.load(path)
+    return model_file.load(path, trust=trust)
 
 
 def _loaded(model: Model | str | Path) -> Model:
@@ -246,17 +247,17 @@ def explain(
     return explain_text(model, text, top=top, labels=labels, top_k=top_k, threshold=threshold)
 
 
-def convert(source: str | Path, target: str | Path) -> dict:
+def convert(source: str | Path, target: str | Path, *, trust: bool = False) -> dict:
     """Convert the model file ``source`` to ``target``'s format: ``.skops``, or joblib for any other suffix.
 
     The model (pipeline and card) is unchanged. Loading a joblib ``source``
-    runs pickle, so convert only joblib files you trust; converting to
-    ``.skops`` gives a file that is safe to load anywhere. Returns
-    ``{"source", "target", "from", "to", "bytes"}``.
+    runs pickle, so one this user did not save is read only with ``trust``
+    (convert only joblib files you trust); converting to ``.skops`` gives a
+    file that is safe to load anywhere. Returns ``{"source", "target", "from", "to", "bytes"}``.
     """
     from classifier.io import model_file
 
-    return model_file.convert(source, target)
+    return model_file.convert(source, target, trust=trust)
 
 
 def json_safe(value):
@@ -273,3 +274,32 @@ def json_safe(value):
 __all__ = ["Model", "LabelledData", "VersionWarning", "ClassifierError", "InputError", "json_safe", "quiet_progress",
            "train", "save", "load", "predict", "predict_table", "evaluate", "describe", "explain", "convert",
            "read_labelled", "default_dataset"]
+
+
+def cv(
+    data: str | Path | None = None,
+    *,
+    folds: int = defaults.CV_FOLDS,
+    seed: int = defaults.SEED,
+    text_col: str = defaults.TEXT_COL,
+    label_col: str | None = None,
+    label_sep: str = defaults.LABEL_SEP,
+    multi_label: bool | None = None,
+    encoding: str | None = None,
+    settings: Mapping | Settings | None = None,
+    config: str | Path | None = None,
+    progress: Progress = quiet_progress,
+) -> dict:
+    """Stratified ``folds``-fold cross-validation on ``data`` (default: the embedded dataset) with the settings
+    of ``config`` and ``settings`` (as :func:`train` takes them): every metric of :func:`evaluate` as its mean
+    and standard deviation over the folds, per label too. See
+    :func:`classifier.insight.crossval.cross_validate` for the result."""
+    from classifier.insight.crossval import cross_validate
+    from classifier.settings import Settings
+
+    return cross_validate(data, folds=folds, seed=seed, settings=Settings.resolve(config, settings),
+                          text_col=text_col, label_col=label_col, label_sep=label_sep, multi_label=multi_label,
+                          encoding=encoding, progress=progress)
+
+
+__all__ += ["cv"]

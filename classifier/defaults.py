@@ -21,9 +21,9 @@ LEGACY_MODEL_PATH = Path("models") / "model.joblib"
 MAX_MODEL_BYTES = 2 * 1024**3
 """The largest model file read (2 GiB), and the most its ZIP members may unpack to: a bound on the
 memory a crafted or wrong file (an endless device behind a symlink, a ZIP bomb) can take."""
-MAX_MODEL_INFLATION = 200
-"""The most a ``.skops`` model file may grow when unpacked, as a multiple of its size (the project's
-own models grow 2 to 10 times)."""
+MAX_SKOPS_SCHEMA_BYTES = 128 * 1024**2
+"""The most the ``schema.json`` of a ``.skops`` file may unpack to (128 MiB): it describes the objects
+(the arrays are separate members) and is parsed whole, so a larger one is refused before it is read."""
 
 TEXT_COL = "text"
 LABEL_COLS = ("label", "labels")
@@ -103,6 +103,13 @@ AUDIT_SHORT_WORDS = 3
 AUDIT_SHOW = 10
 """Rows to review that ``audit`` prints (all of them go to ``--output``)."""
 
+CV_FOLDS = 5
+"""Folds of ``cv``: each row is scored once by a model trained on the other folds."""
+COMPARE_RESAMPLES = 1_000
+"""Paired bootstrap resamples of the test rows that ``compare`` draws for its confidence intervals."""
+COMPARE_CONFIDENCE = 0.95
+"""The confidence level of the intervals ``compare`` reports for the differences between models."""
+
 FEATURES = {
     "word_ngrams": (1, 2),
     "char_ngrams": "auto",
@@ -163,29 +170,6 @@ so that scores measured on the labelled rows stay unbiased estimates of the pool
 SUGGEST_NEAR_DUPLICATE = 0.7
 """``suggest``: a text whose word-shingle set has at least this Jaccard similarity with one already in the
 batch is passed over, so one batch never asks for the same story twice."""
-
-SERVE_HOST = "127.0.0.1"
-"""``serve``: the address to listen on (loopback: only this machine can connect)."""
-SERVE_PORT = 8000
-"""``serve``: the TCP port to listen on."""
-SERVE_WORKERS = 1
-"""``serve``: worker processes, each holding its own copy of the model."""
-SERVE_MAX_BODY_BYTES = 2 * 1024**2
-"""``serve``: the largest request body accepted (2 MiB); a larger one is answered 413."""
-SERVE_MAX_TEXTS = 1_000
-"""``serve``: the most texts one ``POST /predict`` may send; more are answered 413."""
-SERVE_MAX_CHARS = 20_000
-"""``serve``: the most characters one text may have; a longer one is answered 413."""
-SERVE_BODY_TIMEOUT = 10.0
-"""``serve``: seconds a client has to send a whole request body; a slower one is answered 408."""
-SERVE_GRACEFUL_TIMEOUT = 30.0
-"""``serve``: on SIGTERM, seconds given to requests in flight before they are cancelled."""
-SERVE_BATCH_TEXTS = 1_024
-"""``serve``: requests waiting at the same time are scored together, up to this many texts per call."""
-TOKEN_ENV = "CLASSIFIER_TOKEN"
-"""``serve``: the environment variable holding the bearer token (when ``--token-file`` is not given)."""
-MODEL_ENV = "CLASSIFIER_MODEL"
-"""The environment variable that sets ``--model`` for every command."""
 
 SERVE_HOST = "127.0.0.1"
 """``serve``: the address to listen on (loopback: only this machine can connect)."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import classifier
-from classifier import defaults
+from classifier import api, defaults
 from classifier.errors import InputError
 from classifier.settings import Settings
 
@@ -101,7 +100,7 @@ def test_from_params_reads_a_pipelines_parameters():
 def test_train_uses_and_records_the_settings(tmp_path):
     data = tmp_path / "train.csv"
     make_rows().to_csv(data, index=False)
-    model = classifier.api.train(data, settings={"C": "2", "word_ngrams": "1-1", "char_ngrams": "off",
+    model = api.train(data, settings={"C": "2", "word_ngrams": "1-1", "char_ngrams": "off",
                                                  "class_weight": "balanced", "nb": False}, test_size=0)
     features, svm = model.pipeline.steps[0][1], model.pipeline.steps[1][1]
     assert features.word_ngrams == (1, 1) and features.char_ngrams is None
@@ -116,7 +115,7 @@ def test_train_config_then_settings_then_features(tmp_path):
     make_rows().to_csv(data, index=False)
     config = tmp_path / "s.toml"
     config.write_text('C = 4\nword_ngrams = "1-1"\n', encoding="utf-8")
-    model = classifier.api.train(data, config=config, settings={"C": 0.25}, model_params={"nb_weighting": False},
+    model = api.train(data, config=config, settings={"C": 0.25}, model_params={"nb_weighting": False},
                                  test_size=0)
     assert model.pipeline.steps[1][1].C == 0.25 and model.pipeline.steps[1][1].nb_weighting is False
     assert model.pipeline.steps[0][1].word_ngrams == (1, 1)
@@ -126,7 +125,7 @@ def test_train_config_then_settings_then_features(tmp_path):
 def test_train_without_settings_records_the_defaults(tmp_path):
     data = tmp_path / "train.csv"
     make_rows().to_csv(data, index=False)
-    model = classifier.api.train(data, test_size=0)
+    model = api.train(data, test_size=0)
     assert model.card["settings"] == Settings().to_dict()
 
 
@@ -134,4 +133,4 @@ def test_settings_that_prune_every_term_are_a_user_error(tmp_path):
     data = tmp_path / "train.csv"
     make_rows().to_csv(data, index=False)
     with pytest.raises(InputError, match="Lower `min_df`"):
-        classifier.api.train(data, settings={"min_df": "100000"}, test_size=0)
+        api.train(data, settings={"min_df": "100000"}, test_size=0)
