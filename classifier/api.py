@@ -147,12 +147,13 @@ def load(path: str | Path = defaults.MODEL_PATH, *, trust: bool = False) -> Mode
     return model_file.load(path, trust=trust)
 
 
-def _loaded(model: Model | str | Path) -> Model:
-    """``model`` itself, or the model saved at that path."""
+def _loaded(model: Model | str | Path, *, compact: bool = False) -> Model:
+    """``model`` itself, or the model saved at that path (with ``compact``, scoring with the file's compact
+    scorer when it has a current one: the same probabilities, without loading scikit-learn)."""
     from classifier.io import model_file
     from classifier.model import Model
 
-    return model if isinstance(model, Model) else model_file.load(model)
+    return model if isinstance(model, Model) else model_file.load(model, compact=compact)
 
 
 def predict(
@@ -167,7 +168,8 @@ def predict(
     """
     from classifier.prediction.texts import predict_texts
 
-    return predict_texts(_loaded(model), texts, top_k=top_k, threshold=threshold, explain=explain)
+    return predict_texts(_loaded(model, compact=not explain), texts, top_k=top_k, threshold=threshold,
+                         explain=explain)
 
 
 def predict_table(
@@ -303,3 +305,84 @@ def cv(
 
 
 __all__ += ["cv"]
+
+
+def compare(
+    models: Sequence[Model | str | Path],
+    data: str | Path,
+    *,
+    text_col: str | None = None,
+    label_col: str | None = None,
+    encoding: str | None = None,
+    resamples: int = defaults.COMPARE_RESAMPLES,
+    confidence: float = defaults.COMPARE_CONFIDENCE,
+    seed: int = defaults.SEED,
+    progress: Progress = quiet_progress,
+) -> dict:
+    """Compare ``models`` (each a :class:`Model` or a model file; the first is the baseline) on the labelled
+    table ``data``: each one's metrics, paired bootstrap confidence intervals for the differences from the
+    baseline and, single-label, McNemar's test. See :func:`classifier.insight.compare.compare`."""
+    from classifier.insight.compare import compare as compare_models
+
+    names = [f"model {i + 1}" if not isinstance(m, (str, Path)) else str(m) for i, m in enumerate(models)]
+    names = [name if names.count(name) == 1 else f"{name} ({i + 1})" for i, name in enumerate(names)]
+    return compare_models([_loaded(m) for m in models], names, data, text_col=text_col, label_col=label_col,
+                          encoding=encoding, resamples=resamples, confidence=confidence, seed=seed, progress=progress)
+
+
+__all__ += ["compare"]
+
+
+def model_card(
+    model: Model | str | Path = defaults.MODEL_PATH,
+    *,
+    output: str | Path | None = None,
+    test: str | Path | None = None,
+    text_col: str | None = None,
+    label_col: str | None = None,
+    encoding: str | None = None,
+    progress: Progress = quiet_progress,
+) -> dict:
+    """The model card a person reads, as Markdown (Hugging Face layout), written to ``output`` when given.
+
+    With ``test`` (a labelled table) the card adds the model's metrics on it. Returns
+    ``{"markdown", "facts", "output"}``: see :func:`classifier.insight.card.model_card`.
+    """
+    from classifier.insight.card import model_card as readable_card
+    from classifier.io import model_file
+    from classifier.model import Model
+
+    file = None
+    if not isinstance(model, Model):
+        model, info = model_file.load_described(model)
+        file = info["file"]
+    return readable_card(model, file=file, test=test, output=output, text_col=text_col, label_col=label_col,
+                         encoding=encoding, progress=progress)
+
+
+def suggest(
+    model: Model | str | Path,
+    pool: str | Path,
+    output: str | Path,
+    *,
+    n: int = defaults.SUGGEST_N,
+    fmt: str | None = None,
+    random_share: float = defaults.SUGGEST_RANDOM_SHARE,
+    seed: int = defaults.SEED,
+    text_col: str | None = None,
+    encoding: str | None = None,
+    progress: Progress = quiet_progress,
+) -> dict:
+    """Choose the ``n`` texts of the unlabelled table ``pool`` most worth labelling next, and write them to ``output``.
+
+    Most are the texts the model is least sure of, a ``random_share`` are drawn at random, and no two are
+    near-duplicates; each comes with the model's guess. ``fmt``: a table format (default from the name),
+    ``label-studio`` or ``prodigy``. See :func:`classifier.insight.suggest.suggest`.
+    """
+    from classifier.insight.suggest import suggest as suggest_rows
+
+    return suggest_rows(_loaded(model), pool, output, n=n, fmt=fmt, random_share=random_share, seed=seed,
+                        text_col=text_col, encoding=encoding, progress=progress)
+
+
+__all__ += ["model_card", "suggest"]
