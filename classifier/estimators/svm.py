@@ -23,7 +23,7 @@ from classifier.estimators.calibration import (
     probabilities,
 )
 from classifier.estimators.targets import is_multi_label, label_matrix
-from classifier.estimators.thresholds import f1_thresholds
+from classifier.estimators.thresholds import label_thresholds, parse_target
 
 
 class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
@@ -105,17 +105,17 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
             if self.classes is not None and not np.isin(y, self.classes_).all():
                 raise ValueError("`y` holds labels that are not in `classes`")
             target = y[:, None] == self.classes_[None, :]
-        if self.thresholds not in (None, "f1"):
-            raise ValueError(f"`thresholds` must be None or 'f1', not {self.thresholds!r}")
+        if self.thresholds is not None:
+            parse_target(self.thresholds)  # f1, precision@P or recall@R
         folds = self.calibration_folds if calibrate else 0
         self.thresholds_ = None
         with ThreadPoolExecutor(max_workers=self._threads()) as pool:
             if folds:
                 margins = self._out_of_fold_margins(X, y, target, pool, folds)
                 self.calibrate(margins, target)
-                if self.multi_label_ and self.thresholds == "f1":
-                    self.thresholds_ = f1_thresholds(probabilities(margins, self.calibration_, True), target,
-                                                     defaults.THRESHOLD_MULTI)
+                if self.multi_label_ and self.thresholds is not None:
+                    self.thresholds_ = label_thresholds(probabilities(margins, self.calibration_, True), target,
+                                                        defaults.THRESHOLD_MULTI, self.thresholds)
             else:
                 self.calibration_ = default_calibration(target.shape[1], self.multi_label_)
             self.coef_, self.intercept_ = self._fit_svms(X, target, pool)

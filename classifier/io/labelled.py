@@ -1,6 +1,7 @@
 """Labelled tables: texts and their labels read from any table format, with counts of skipped rows.
 
-:func:`read_labelled` is the one reader of labelled tables, for training, evaluation and audit.
+:func:`read_labelled` is the one reader of labelled tables, for training, evaluation and audit; it also reads
+Label Studio and Prodigy annotation exports (:mod:`classifier.io.annotations`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import pandas as pd
 from classifier import defaults
 from classifier.errors import InputError
 from classifier.fingerprints import table_sha256
+from classifier.io.annotations import annotation_export, read_annotations
 from classifier.io.tables import STDIO, read_table
 from classifier.labels import LabelSpec, cell_text, label_layout, parse_multi, parse_single
 
@@ -68,7 +70,9 @@ def read_labelled(
     ``labels`` then hold every row in file order, ``''`` for a missing cell of text or
     single label; ``skipped`` still counts the rows that would be dropped.
     """
-    df = read_table(source, encoding=encoding)
+    export = annotation_export(source)
+    df, unlabelled = (read_annotations(source, export, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                                       encoding=encoding) if export else (read_table(source, encoding=encoding), {}))
     name = "standard input" if str(source) == STDIO else str(source)
     column, multi_label = label_layout(df, source, text_col=text_col, label_col=label_col, prefer=prefer_label_col,
                                        label_sep=label_sep, multi_label=multi_label)
@@ -83,6 +87,7 @@ def read_labelled(
         has_label = raw != ""
         skipped["missing_label"] = int((has_text & ~has_label).sum())
         keep = has_text & has_label
+    skipped.update(unlabelled)
     if every_row:
         keep = pd.Series(True, index=df.index)
     labels = parse_multi(df.loc[keep, column], label_sep) if multi_label else raw[keep].tolist()
@@ -92,7 +97,7 @@ def read_labelled(
         labels=labels,
         spec=spec,
         source=name,
-        rows_read=len(df),
+        rows_read=len(df) + sum(unlabelled.values()),
         skipped=skipped,
         sha256=table_sha256(source, df) if fingerprint else "",
     )
