@@ -216,7 +216,8 @@ def evaluate(
     from classifier.insight.evaluation import evaluate as evaluate_table
 
     return evaluate_table(_loaded(model), data, text_col=text_col, label_col=label_col, encoding=encoding,
-                          threshold=threshold, report=report, progress=progress)
+                          threshold=threshold, report=report, progress=progress,
+                          model_path=model if isinstance(model, (str, Path)) else None)
 
 
 def describe(model: Model | str | Path = defaults.MODEL_PATH, *, top: int = defaults.TOP_TERMS) -> dict:

@@ -193,3 +193,6 @@ TOKEN_ENV = "CLASSIFIER_TOKEN"
 """``serve``: the environment variable holding the bearer token (when ``--token-file`` is not given)."""
 MODEL_ENV = "CLASSIFIER_MODEL"
 """The environment variable that sets ``--model`` for every command."""
+
+MODEL_CARD_NAME = "MODEL_CARD.md"
+"""``card``: the readable model card's file name beside a model (``evaluate --report`` links to it when present)."""

@@ -12,7 +12,7 @@ from classifier import api, defaults
 from classifier.cli.app import (EncodingOpt, JsonOpt, ModelOpt, QuietOpt, app, console, print_json, progress_bar,
                                 user_errors)
 
-CARD_NAME = "MODEL_CARD.md"
+CARD_NAME = defaults.MODEL_CARD_NAME
 
 
 @app.command()

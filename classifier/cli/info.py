@@ -52,6 +52,12 @@ def info(
                                                   ("accuracy", "macro_f1", "micro_f1") if k in metrics))
     facts.add_row("features", json.dumps(card["params"]["features"]))
     facts.add_row("model", json.dumps(card["params"]["model"]))
+    if card.get("thresholds"):
+        from classifier.decision_targets import target_note
+
+        goal = target_note(card["params"]["model"].get("thresholds"))
+        facts.add_row("thresholds", ", ".join(f"{label} {t:.2f}" for label, t in card["thresholds"].items())
+                      + f" (each label's own, chosen for {goal} on out-of-fold probabilities)")
     facts.add_row("created", card["created"])
     facts.add_row("versions", ", ".join(f"{k} {v}" for k, v in card["library_versions"].items()))
     file = card["file"]

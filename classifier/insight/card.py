@@ -21,7 +21,7 @@ from classifier.insight.evaluation import evaluate
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
 
-CARD_NAME = "MODEL_CARD.md"
+CARD_NAME = defaults.MODEL_CARD_NAME
 """The card's file name beside a model, which the evaluation report links to when present."""
 WEAK_F1 = 0.7
 """Labels scoring an F1 below this on the held-out or test rows are named among the known limits."""
@@ -335,10 +335,3 @@ def write_card(path: str | Path, text: str) -> Path:
         handle.write(text.encode("utf-8"))
     return path
 
-
-def card_beside(model_path: str | Path | None) -> Path | None:
-    """The readable card beside the model file ``model_path`` (:data:`CARD_NAME`), if there is one."""
-    if model_path is None:
-        return None
-    found = Path(model_path).parent / CARD_NAME
-    return found if found.is_file() else None

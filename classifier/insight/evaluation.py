@@ -26,6 +26,7 @@ def evaluate(
     threshold: float | None = None,
     report: str | Path | None = None,
     progress: Progress = quiet_progress,
+    model_path: str | Path | None = None,
 ) -> dict:
     """Score ``model`` on the labelled table ``data``.
 
@@ -34,7 +35,8 @@ def evaluate(
     ``weighted_f1``, ``per_label``, ``ece`` and ``ece_bins``; single-label adds ``confusion_matrix``,
     multi-label ``subset_accuracy`` and ``hamming_loss``) plus the counts of
     rows read and skipped. With ``report``, also writes the HTML evaluation
-    report (:mod:`classifier.report`) there and adds its path as ``report``.
+    report (:mod:`classifier.report`) there and adds its path as ``report``; it links to the model card
+    beside ``model_path`` (the model's file), if there is one.
     """
     check_decision(None, threshold)
     if report is not None and Path(report).is_dir():
@@ -57,5 +59,5 @@ def evaluate(
 
         progress("Writing the report")
         result["report"] = str(write_report(report, model, labelled.texts, labelled.labels, probs, result,
-                                            threshold=threshold))
+                                            threshold=threshold, model_path=model_path))
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -252,7 +253,8 @@ def confident_mistakes(model, texts: list[str], gold: list, probs: np.ndarray, *
 
 def build_report(model, texts: list[str], gold: list, probs: np.ndarray, metrics: dict, *,
                  threshold: float | None = None, mistakes: int = defaults.REPORT_MISTAKES,
-                 top: int = defaults.TOP_TERMS, text_chars: int = defaults.REPORT_TEXT_CHARS) -> str:
+                 top: int = defaults.TOP_TERMS, text_chars: int = defaults.REPORT_TEXT_CHARS,
+                 card_link: str | None = None) -> str:
     """The report as an HTML string, from a model's probabilities on labelled texts and its ``metrics``.
 
     ``metrics`` is what :func:`classifier.evaluate` returns (it needs
@@ -289,6 +291,9 @@ def build_report(model, texts: list[str], gold: list, probs: np.ndarray, metrics
             f'<div class="card"><span class="value">{_esc(v)}</span><span class="name">{_esc(n)}</span></div>'
             for n, v in cards) + "</div></section>",
     ]
+    if card_link:
+        parts.append(f'<p class="meta">Model card: <a href="{_esc(card_link)}">{_esc(Path(card_link).name)}</a> '
+                     '(intended use, training data, known limits, how to verify the model file).</p>')
     if metrics.get("unknown_labels"):
         parts.append(f'<p class="note">Labels in the data that the model does not know (ignored): '
                      f'{_esc(", ".join(metrics["unknown_labels"]))}.</p>')
@@ -337,11 +342,16 @@ def build_report(model, texts: list[str], gold: list, probs: np.ndarray, metrics
                           numeric={1, 2, 3}, table_id="reliability-table")
                  + "</details></section></div>")
 
+    own = model.thresholds if threshold is None else None
+    bars = dict(zip(model.labels, own)) if own is not None else {}
     per_rows = [[_esc(label), *(f"{row[k]:.3f}" for k in ("precision", "recall", "f1")), f"{row['support']:,}"]
+                + ([f"{bars[label]:.2f}" if label in bars else ""] if bars else [])
                 for label, row in metrics["per_label"].items()]
     parts.append("<section id=\"per-label\"><h2>Per-label scores</h2>"
-                 + _table(["label", "precision", "recall", "F1", "support"], per_rows, numeric={1, 2, 3, 4},
-                          table_id="per-label-table") + "</section>")
+                 + ("<p class=\"note\">Each label is given from its own threshold (the model's, chosen on "
+                    "out-of-fold probabilities of its training rows).</p>" if bars else "")
+                 + _table(["label", "precision", "recall", "F1", "support"] + (["threshold"] if bars else []),
+                          per_rows, numeric={1, 2, 3, 4, 5}, table_id="per-label-table") + "</section>")
 
     terms = top_terms(model.pipeline, model.labels, top)
     term_rows = [[_esc(label), ", ".join(f'{_esc(display_term(t["term"], t["kind"]))} '
@@ -377,10 +387,16 @@ def build_report(model, texts: list[str], gold: list, probs: np.ndarray, metrics
 
 
 def write_report(path: str | Path, model, texts: list[str], gold: list, probs: np.ndarray, metrics: dict,
-                 **options) -> Path:
-    """Write :func:`build_report` to ``path`` atomically (nothing is left behind if it fails); return the path."""
-    document = build_report(model, texts, gold, probs, metrics, **options)
+                 *, model_path: str | Path | None = None, **options) -> Path:
+    """Write :func:`build_report` to ``path`` atomically (nothing is left behind if it fails); return the path.
+
+    When a model card (``defaults.MODEL_CARD_NAME``) sits beside the model file ``model_path``, the report links to it.
+    """
     path = Path(path)
+    card = Path(model_path).parent / defaults.MODEL_CARD_NAME if model_path is not None else None
+    if card is not None and card.is_file():
+        options["card_link"] = Path(os.path.relpath(card.resolve(), path.resolve().parent)).as_posix()
+    document = build_report(model, texts, gold, probs, metrics, **options)
     with atomic_write(path) as handle:
         handle.write(document.encode("utf-8"))
     return path
