@@ -387,3 +387,52 @@ def suggest(
 
 
 __all__ += ["model_card", "suggest"]
+
+
+def tune(
+    data: str | Path | None = None,
+    *,
+    budget: str | float = defaults.TUNE_BUDGET,
+    folds: int = defaults.TUNE_FOLDS,
+    seed: int = defaults.SEED,
+    metric: str = defaults.TUNE_METRIC,
+    text_col: str = defaults.TEXT_COL,
+    label_col: str | None = None,
+    label_sep: str = defaults.LABEL_SEP,
+    multi_label: bool | None = None,
+    encoding: str | None = None,
+    settings: Mapping | Settings | None = None,
+    config: str | Path | None = None,
+    save_to: str | Path | None = defaults.MODEL_PATH,
+    progress: Progress = quiet_progress,
+) -> dict:
+    """Search the model and feature settings on ``data`` by cross-validation within the wall-clock ``budget``
+    (``"10m"``), train the best on every row and save it to ``save_to``; return the search (see
+    :func:`classifier.insight.tune.tune`) with ``"model"``, the saved path. Settings given in ``config`` or
+    ``settings`` (as :func:`train` takes them) are fixed; the others are searched."""
+    from classifier.insight.tune import tune as search_settings
+    from classifier.settings import Settings
+
+    chosen = Settings.resolve(config, settings)
+    if isinstance(settings, Settings):
+        fixed = set(settings.changed())
+    else:
+        fixed = {str(k).replace("-", "_") for k, v in (settings or {}).items() if v is not None}
+        fixed |= set(Settings.resolve(config, None).changed())
+    if save_to is not None:
+        from classifier.training.savable import check_savable
+
+        check_savable(save_to, data, out_of_core=False)
+    model, search = search_settings(data, budget=budget, folds=folds, seed=seed, metric=metric, settings=chosen,
+                                    fixed=fixed, text_col=text_col, label_col=label_col, label_sep=label_sep,
+                                    multi_label=multi_label, encoding=encoding, progress=progress)
+    search["model"] = None
+    if save_to is not None:
+        from classifier.io import model_file
+
+        progress("Saving the model")
+        search["model"] = str(model_file.save(model, save_to))
+    return search
+
+
+__all__ += ["tune"]

@@ -110,6 +110,29 @@ COMPARE_RESAMPLES = 1_000
 COMPARE_CONFIDENCE = 0.95
 """The confidence level of the intervals ``compare`` reports for the differences between models."""
 
+TUNE_BUDGET = "10m"
+"""Wall-clock time ``tune`` may spend searching and training (``90s``, ``10m``, ``1h``; a bare number is seconds)."""
+TUNE_FOLDS = 3
+"""Cross-validation folds each setting ``tune`` tries is scored with."""
+TUNE_CANDIDATES = 27
+"""Settings ``tune`` draws at random from ``TUNE_SPACE`` (the current settings are tried as well)."""
+TUNE_ETA = 3
+"""Successive halving: each round keeps the best third of the settings and scores them on three times the rows."""
+TUNE_MIN_ROWS = 300
+"""Successive halving: the fewest rows the first round scores settings on."""
+TUNE_METRIC = "micro_f1"
+"""What ``tune`` maximises: the cross-validated mean of this metric of ``evaluate``."""
+TUNE_SPACE = {
+    "C": [0.1, 0.25, 0.5, 1.0, 2.0, 4.0],
+    "word_ngrams": ["1-1", "1-2", "1-3"],
+    "char_ngrams": ["auto", "off", "3-5"],
+    "min_df": ["auto", 1, 2, 3],
+    "max_df": [1.0, 0.5],
+    "class_weight": ["none", "balanced"],
+    "nb": [True, False],
+}
+"""The values ``tune`` draws each setting from (settings fixed by options or ``--config`` are not searched)."""
+
 FEATURES = {
     "word_ngrams": (1, 2),
     "char_ngrams": "auto",
@@ -193,6 +216,5 @@ TOKEN_ENV = "CLASSIFIER_TOKEN"
 """``serve``: the environment variable holding the bearer token (when ``--token-file`` is not given)."""
 MODEL_ENV = "CLASSIFIER_MODEL"
 """The environment variable that sets ``--model`` for every command."""
-
 MODEL_CARD_NAME = "MODEL_CARD.md"
 """``card``: the readable model card's file name beside a model (``evaluate --report`` links to it when present)."""

@@ -11,7 +11,7 @@ interruption ends with exit code 130.
 from __future__ import annotations
 
 from classifier.cli import train, predict, evaluate, info, explain, convert, audit, serve  # noqa: F401  (registers, in order)
-from classifier.cli import cv, compare  # noqa: F401  (registers)
+from classifier.cli import cv, tune, compare  # noqa: F401  (registers)
 from classifier.cli import suggest, card  # noqa: F401  (registers)
 from classifier.cli.app import OPTION_NAMES, app, as_options, main
 

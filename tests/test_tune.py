@@ -1,0 +1,80 @@
+"""Tuning (classifier.insight.tune, api.tune): budget parsing, candidates, successive halving, the saved model."""
+
+from __future__ import annotations
+
+import pytest
+
+from classifier import api, defaults
+from classifier.errors import InputError
+from classifier.insight.tune import candidates, parse_budget, rung_rows
+from classifier.settings import Settings
+
+from .conftest import make_rows
+
+
+@pytest.mark.parametrize("text, seconds", [("90s", 90), ("10m", 600), ("1h", 3600), ("1h30m", 5400), ("45", 45),
+                                           (2.5, 2.5)])
+def test_budgets(text, seconds):
+    assert parse_budget(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["soon", "0", "-5m", "", "10x"])
+def test_bad_budgets(text):
+    with pytest.raises(InputError, match="`budget` must be"):
+        parse_budget(text)
+
+
+def test_candidates_start_with_the_current_settings_and_keep_fixed_ones():
+    base = Settings(C=3.0, class_weight="balanced")
+    found = candidates(base, {"C", "class_weight"}, 10, seed=0)
+    assert found[0] == base and len(found) == 11 and len(set(found)) == 11
+    assert all(s.C == 3.0 and s.class_weight == "balanced" for s in found)
+    assert found == candidates(base, {"C", "class_weight"}, 10, seed=0)
+    assert found != candidates(base, {"C", "class_weight"}, 10, seed=1)
+
+
+def test_rounds_grow_by_eta_up_to_every_row():
+    assert rung_rows(9000, 27, 3, 300) == [333, 1000, 3000, 9000]
+    assert rung_rows(900, 27, 3, 300) == [300, 900]
+    assert rung_rows(200, 27, 3, 300) == [200]
+    assert rung_rows(9000, 1, 3, 300) == [9000]
+
+
+def test_tune_searches_and_saves_the_best(tmp_path, monkeypatch):
+    monkeypatch.setattr(defaults, "TUNE_MIN_ROWS", 30)
+    monkeypatch.setattr(defaults, "TUNE_CANDIDATES", 8)
+    data = tmp_path / "train.csv"
+    make_rows(n_per_class=30).to_csv(data, index=False)
+    result = api.tune(data, budget="10m", folds=2, save_to=tmp_path / "tuned.joblib", settings={"nb": False})
+    assert result["stopped"] == "finished" and result["rows"] == 90
+    assert [r["rows"] for r in result["rounds"]] == [30, 90]
+    trials = result["trials"]
+    first = [t for t in trials if t["round"] == 1]
+    second = [t for t in trials if t["round"] == 2]
+    assert len(first) == defaults.TUNE_CANDIDATES + 1 and first[0]["candidate"] == 0
+    assert 0 in {t["candidate"] for t in second} and len(second) < len(first)
+    assert all(t["settings"].get("nb") is False for t in trials)
+    best = max(second, key=lambda t: t["mean"])
+    assert result["best"]["mean"] == best["mean"] >= result["current"]["mean"]
+    model = api.load(result["model"])
+    assert model.card["tuning"]["trials"] == trials
+    assert model.card["settings"] == result["best"]["settings"]
+    assert model.card["training_data"]["rows_used"] == 90
+
+
+def test_a_budget_too_small_is_an_error(tmp_path):
+    data = tmp_path / "train.csv"
+    make_rows().to_csv(data, index=False)
+    with pytest.raises(InputError, match="too small to tune"):
+        api.tune(data, budget="0.01s", folds=2, save_to=None)
+
+
+def test_bad_arguments(tmp_path):
+    data = tmp_path / "train.csv"
+    make_rows().to_csv(data, index=False)
+    with pytest.raises(InputError, match="`metric` must be one of"):
+        api.tune(data, metric="loss", save_to=None)
+    with pytest.raises(InputError, match="`folds` must be 2 or more"):
+        api.tune(data, folds=1, save_to=None)
+    with pytest.raises(InputError, match="cannot read standard input"):
+        api.tune("-", save_to=None)
