@@ -17,7 +17,8 @@ TAXONOMY = ["terrorism", "law_enforcement", "military", "governance", "legislati
             "human_rights"]
 
 
-LICENCES = ("public domain (US federal government work)", "CC BY 2.5 (Wikinews contributors)")
+LICENCES = ("public domain (US federal government work)", "CC BY 2.5 (Wikinews contributors)",
+            "public domain (US federal government work: Voice of America)")
 WRITTEN = "written for this project"
 
 
