@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import random
+import tempfile
 from pathlib import Path
 
 import joblib
@@ -13,6 +15,9 @@ import classifier
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
+
+os.environ.setdefault("CLASSIFIER_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="classifier-key-")) / "signing.key"))
+"""Joblib models saved by the tests are signed with a key of their own, not the user's."""
 
 TOPICS = {
     "crime": ["police", "arrested", "suspects", "court", "raid", "detained", "prosecutors", "charged"],

@@ -297,7 +297,7 @@ def test_failed_save_keeps_the_previous_model(tmp_path, single_model, monkeypatc
     def explode(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(bundle.joblib, "dump", explode)
+    monkeypatch.setattr(joblib, "dump", explode)
     with pytest.raises(KeyboardInterrupt):
         classifier.save(model, target)
     assert target.read_bytes() == before

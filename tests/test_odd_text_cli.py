@@ -158,3 +158,24 @@ def test_safe_csv_neutralises_formulas_and_only_when_asked(tmp_path, single_mode
     assert got["note"].tolist() == ['\'=HYPERLINK("http://x")', "-2", "'+x"]
     assert got["text"].tolist() == ["police raid", "army shelling", "'@cmd police"]
     assert got["predicted_label"].tolist() == pd.read_csv(plain, **as_text)["predicted_label"].tolist()
+
+
+def test_top_k_refuses_single_label_names_holding_the_separator(tmp_path):
+    """Issue 16, class 9: labels 'a|b' and 'c' joined with '|' in one cell could not be split back."""
+    import pandas as pd
+
+    rows = [{"text": f"alpha beta story number {i}", "label": "war|peace"} for i in range(12)]
+    rows += [{"text": f"gamma delta report number {i}", "label": "trade"} for i in range(12)]
+    data, model = tmp_path / "t.csv", tmp_path / "m.skops"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    trained = runner.invoke(app, ["train", str(data), "--model", str(model), "--quiet", "--single-label"])
+    assert trained.exit_code == 0, trained.stderr
+    source = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["alpha beta", "gamma delta"]}).to_csv(source, index=False)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["predict", "--model", str(model), "--input", str(source), "--output", str(out),
+                                 "--top-k", "2"])
+    assert_user_error(result, "holds the separator '|'", "--top-k 1")
+    assert not out.exists()
+    ok = runner.invoke(app, ["predict", "--model", str(model), "--input", str(source), "--output", str(out)])
+    assert ok.exit_code == 0 and pd.read_csv(out)["predicted_label"].tolist() == ["war|peace", "trade"]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from classifier import defaults
-from classifier.errors import ColumnError
+from classifier.errors import ColumnError, InputError
 from classifier.labels import cell_text, chosen, decide
 from classifier.model import Model
 
@@ -35,6 +35,14 @@ class Decision:
     def for_model(cls, model: Model, *, text_col: str = defaults.TEXT_COL, top_k: int | None = None,
                   threshold: float | None = None, probs: bool = False, explain: bool = False,
                   safe_csv: bool = False) -> "Decision":
+        sep = model.card.get("label_sep", defaults.LABEL_SEP)
+        if not model.multi_label and (top_k or 1) > 1:
+            joined = [label for label in model.labels if sep in label]
+            if joined:
+                raise InputError(f"The model's label {joined[0]!r} holds the separator {sep!r}, so with `top_k` "
+                                 f"{top_k} a cell of several labels joined by {sep!r} could not be split back.",
+                                 "Predict with `top_k` 1 (the default), or retrain with labels that do not hold "
+                                 f"{sep!r}.")
         return cls(text_col=text_col, labels=tuple(model.labels), multi_label=model.multi_label,
                    sep=model.card.get("label_sep", defaults.LABEL_SEP), top_k=top_k,
                    threshold=_hashable(model.threshold_for(threshold)), probs=probs, explain=explain,
