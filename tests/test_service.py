@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import signal
 
 import pytest
 from typer.testing import CliRunner
@@ -155,6 +157,25 @@ def test_reload_swaps_the_model_and_keeps_it_when_the_new_file_fails(tmp_path, s
         path.unlink()
         assert c.post("/reload", headers=BEARER).status_code == 409
         assert c.post("/predict", json={"texts": TEXTS}, headers=BEARER).json() == served
+
+
+def test_reload_with_several_workers_checks_the_file_then_asks_the_parent_to_replace_them(
+        tmp_path, single_model, multi_model, monkeypatch):
+    path = tmp_path / "served.joblib"
+    shutil.copyfile(single_model[1], path)
+    signals = []
+    monkeypatch.setattr(os, "kill", lambda pid, sig: signals.append((pid, sig)))
+    with client(path, workers=2) as c:
+        shutil.copyfile(multi_model[1], path)
+        response = c.post("/reload", headers=BEARER)
+        assert response.status_code == 202, response.text
+        assert response.json()["status"] == "reloading" and response.json()["model"]["task"] == "multi_label"
+        assert signals == [(os.getppid(), signal.SIGHUP)]
+        assert c.get("/info", headers=BEARER).json()["task"] == "single_label"  # replaced with the worker
+        path.write_bytes(b"garbage")
+        response = c.post("/reload", headers=BEARER)
+        assert response.status_code == 409 and response.json()["error"] == "reload_failed"
+        assert signals == [(os.getppid(), signal.SIGHUP)]
 
 
 def test_concurrent_requests_are_scored_together_with_the_same_results(multi_model, monkeypatch):
