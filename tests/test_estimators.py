@@ -197,3 +197,31 @@ def test_skipping_calibration_leaves_the_default_one():
     texts, y = single_texts()
     model = CalibratedLinearSVC().fit(TextFeatures(min_df=1).fit_transform(texts), y, calibrate=False)
     assert model.calibration_folds_ == 0 and model.calibration_["temperature"] == 1.0
+
+
+def test_an_interruption_during_the_per_label_fits_starts_no_further_fit(monkeypatch):
+    """Issue 16, class 10: Ctrl-C during a fit of many labels takes effect after the fit in progress,
+    not after every remaining label's fit."""
+    import numpy as np
+    from scipy import sparse
+
+    from classifier.estimators.svm import CalibratedLinearSVC
+
+    calls = []
+    real = CalibratedLinearSVC._fit_one
+
+    def interrupted(self, X, scale, positive):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, X, scale, positive)
+
+    monkeypatch.setattr(CalibratedLinearSVC, "_fit_one", interrupted)
+    rng = np.random.default_rng(0)
+    X = sparse.csr_matrix(rng.random((60, 20)))
+    y = np.array([f"c{i % 30}" for i in range(60)], dtype=object)
+    import pytest
+
+    with pytest.raises(KeyboardInterrupt):
+        CalibratedLinearSVC(calibration_folds=0, n_jobs=1).fit(X, y)
+    assert len(calls) <= 4  # the failing fit, and at most the one its worker had already started; not all 30

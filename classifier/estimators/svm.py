@@ -143,7 +143,12 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         """Fit one binary SVM per class on ``X``; return (coef, intercept), one row per class."""
         ratios = _nb_ratios(X, target) if self.nb_weighting else [None] * target.shape[1]
         jobs = [pool.submit(self._fit_one, X, ratios[k], target[:, k]) for k in range(target.shape[1])]
-        rows = [job.result() for job in jobs]
+        try:
+            rows = [job.result() for job in jobs]
+        except BaseException:
+            for job in jobs:  # Ctrl-C or an error: the fits not yet started never start
+                job.cancel()
+            raise
         coef = np.vstack([r[0] for r in rows]).astype(np.float32)
         return coef, np.array([r[1] for r in rows])
 
