@@ -97,6 +97,7 @@ def create_app(config: service_settings.Settings, token: str | None, loaded: mod
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        models.settle()
         batcher.start()
         yield
         await batcher.stop()
@@ -164,6 +165,7 @@ def create_app(config: service_settings.Settings, token: str | None, loaded: mod
                 return json_response({"status": "reloading", "workers": config.workers, "model": checked.summary()},
                                      202)
             loaded = await holder.reload()
+            models.settle()
         except ClassifierError as exc:
             return error_response(409, "reload_failed", f"{exc} The server still serves the model it had "
                                   f"({holder.current.sha256}).")

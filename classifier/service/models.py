@@ -4,6 +4,7 @@ swaps in one assignment and keeps the old model when the new file does not load.
 from __future__ import annotations
 
 import asyncio
+import gc
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,15 @@ def load(path: str | Path) -> Loaded:
     info["top_terms"] = top_terms(model.pipeline, model.labels, defaults.TOP_TERMS)
     notes = tuple(str(w.message) for w in caught if issubclass(w.category, api.VersionWarning))
     return Loaded(model, info, path, datetime.now(UTC).isoformat(timespec="seconds"), notes)
+
+
+def settle() -> None:
+    """Collect garbage once, then keep every object alive now (the model's many small objects among them)
+    out of later collections: without this, each full collection walks the whole model, and on a busy
+    server the pauses it causes dominate the slowest latencies (p99 726 ms instead of 22 ms for single texts
+    at 32 concurrent requests in ``benchmarks/serve.py``)."""
+    gc.collect()
+    gc.freeze()
 
 
 class Holder:
