@@ -8,9 +8,13 @@ process trains, saves, loads and scores every system on the same machine, one
 after another. Figures per system: accuracy and macro-F1 (multi-label: micro-
 and macro-F1), training wall seconds, prediction throughput in documents per
 second with the model already loaded, peak resident memory while training,
-model size on disk, and load time; then our ratios against each peer. Then a
-whole-process figure: ``classifier predict --input TEST --output OUT`` against
-a script doing the same with the sklearn-tuned pipeline, on 20 Newsgroups.
+model size on disk, and load time; then our ratios against each peer. Then the
+section ``coldstart`` (:mod:`benchmarks.coldstart`, issue 14): the median wall time
+of ``classifier --help`` and ``classifier predict "one sentence"``, and
+whole-process figures: ``classifier predict --input TEST --output OUT`` against
+scripts doing the same with the sklearn-tuned pipeline and fastText, on 20
+Newsgroups, US Congress and the embedded dataset. ``--only coldstart`` runs that
+section alone (about a minute and a half).
 
 Writes ``RESULTS.md`` (Markdown tables, with the machine's core count) and
 ``results.json`` to ``--out``. The peers need the ``bench`` extra:
@@ -26,7 +30,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -52,7 +55,7 @@ def _split(folder: Path, name: str) -> Path | None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"))
-    parser.add_argument("--only", nargs="*", help="dataset folder names to run (default: all)")
+    parser.add_argument("--only", nargs="*", help="dataset folder names to run, and/or coldstart (default: all)")
     parser.add_argument("--out", type=Path, default=HERE)
     parser.add_argument("--skip-whole-process", action="store_true")
     args = parser.parse_args(argv)
@@ -76,16 +79,23 @@ def main(argv=None) -> int:
         print("== real_news_eval", file=sys.stderr, flush=True)
         real = real_news(args.data_dir / "real_news_eval" / "dev.csv")
         print(markdown_real_news(real), file=sys.stderr, flush=True)
-    whole = None
-    ng = args.data_dir / "20newsgroups_bydate"
-    if not args.skip_whole_process and ng.is_dir() and (not args.only or "20newsgroups_bydate" in args.only):
-        whole = whole_process(ng)
+    cold, whole = None, None
+    if not args.only or "coldstart" in args.only:
+        from benchmarks import coldstart
+
+        print("== coldstart", file=sys.stderr, flush=True)
+        cold = coldstart.cold_start()
+        print(coldstart.markdown_coldstart(cold), file=sys.stderr, flush=True)
+        if not args.skip_whole_process:
+            whole = coldstart.whole_process(args.data_dir)
+            print(coldstart.markdown_whole(whole), file=sys.stderr, flush=True)
     report = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "datasets": results,
         "real_news": real,
-        "whole_process": whole,
+        "cold_start": cold,
+        "whole_process_files": whole,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -123,35 +133,6 @@ def markdown_real_news(real: dict) -> str:
     for label, row in real["per_label"].items():
         lines.append(f"| {label} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | {row['support']} |")
     return "\n".join(lines) + "\n"
-
-
-def whole_process(folder: Path) -> dict:
-    """Time ``classifier predict --input TEST --output OUT`` against an equivalent sklearn-tuned script."""
-    test = _split(folder, "test")
-    train = _split(folder, "train")
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        ours_model = tmp / "ours.joblib"
-        sk_model = tmp / "sk.joblib"
-        subprocess.run([sys.executable, "-m", "classifier", "train", str(train), "--model", str(ours_model),
-                        "--quiet"], check=True, capture_output=True)
-        subprocess.run([sys.executable, "-m", "benchmarks.sklearn_script", "train", str(train), str(sk_model)],
-                       check=True, cwd=HERE.parent)
-        timings = {}
-        for name, command in (
-            ("classifier", [sys.executable, "-m", "classifier", "predict", "--input", str(test), "--output",
-                            str(tmp / "ours.csv"), "--model", str(ours_model), "--quiet"]),
-            ("sklearn-tuned", [sys.executable, "-m", "benchmarks.sklearn_script", "predict", str(sk_model),
-                               str(test), str(tmp / "sk.csv")]),
-        ):
-            runs = []
-            for _ in range(3):
-                start = time.perf_counter()
-                subprocess.run(command, check=True, capture_output=True, cwd=HERE.parent)
-                runs.append(time.perf_counter() - start)
-            timings[name] = min(runs)
-    return {"dataset": folder.name, "file": str(test.name), "seconds": timings,
-            "ratio": timings["sklearn-tuned"] / timings["classifier"]}
 
 
 def _fmt(value, digits=3):
@@ -195,16 +176,12 @@ def markdown(report: dict) -> str:
         parts.append(markdown_dataset(result))
     if report.get("real_news"):
         parts.append(markdown_real_news(report["real_news"]))
-    whole = report.get("whole_process")
-    if whole:
-        parts += ["### Whole process: predict a file", "",
-                  f"`classifier predict --input {whole['file']} --output OUT` against a script doing "
-                  f"`pandas.read_csv` + the sklearn-tuned pipeline's `predict` + `to_csv` ({whole['dataset']}, "
-                  "best of 3 runs, including Python start-up and model loading).", "",
-                  "| system | seconds |", "|---|---|"]
-        for name, seconds in whole["seconds"].items():
-            parts.append(f"| {name} | {seconds:.2f} |")
-        parts += ["", f"classifier is {whole['ratio']:.2f}x as fast end to end.", ""]
+    from benchmarks import coldstart
+
+    if report.get("cold_start"):
+        parts.append(coldstart.markdown_coldstart(report["cold_start"]))
+    if report.get("whole_process_files"):
+        parts.append(coldstart.markdown_whole(report["whole_process_files"]))
     return "\n".join(parts)
 
 

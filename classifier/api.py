@@ -190,7 +190,7 @@ def predict_table(
     """
     from classifier.prediction.batch import predict_table as predict_table_local
 
-    return predict_table_local(_loaded(model), source, output, **options)
+    return predict_table_local(_loaded(model, compact=not options.get("explain")), source, output, **options)
 
 
 def evaluate(

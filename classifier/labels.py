@@ -6,12 +6,15 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from classifier import defaults
 from classifier.errors import ColumnError, InputError, LabelError
-from classifier.io.tables import require_column
+
+if TYPE_CHECKING:  # pandas only in annotations: the decision rule is imported by predictions that never read a table
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ def label_layout(df: pd.DataFrame, source, *, text_col: str, label_col: str | No
     one column for both, or the separator is empty. ``multi_label=None``
     decides from the column (see :func:`detect_multi_label`).
     """
+    from classifier.io.tables import require_column
+
     name = "standard input" if str(source) == "-" else str(source)
     if len(df) == 0:
         raise LabelError(f"{name} has a header but no rows.", "Add labelled rows to the table.")

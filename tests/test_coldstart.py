@@ -57,3 +57,17 @@ def test_the_package_still_offers_the_api_names():
         classifier.no_such_name  # noqa: B018
     with pytest.raises(AttributeError):
         api.no_such_name  # noqa: B018
+
+
+def test_predicting_a_sentence_with_a_compact_model_imports_no_scikit_learn(tmp_path, single_model):
+    import classifier
+
+    model, _ = single_model
+    path = classifier.save(model, tmp_path / "model.skops")
+    statement = ("import contextlib, io, classifier.cli\n"
+                 "with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):\n"
+                 f"    classifier.cli.app(['predict', 'police arrested suspects', '--model', {str(path)!r}, '--json'])\n"
+                 "assert 'crime' in out.getvalue(), out.getvalue()")
+    assert [m for m in loaded_after(statement) if not m.startswith("classifier.")] == []
+    explained = statement.replace("'--json'", "'--json', '--explain'")
+    assert "sklearn" in loaded_after(explained)  # explaining needs the full pipeline

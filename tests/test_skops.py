@@ -73,7 +73,7 @@ def test_skops_bundle_records_format_version_and_payload_checksum(tmp_path, sing
     model, _ = single_model
     path = classifier.save(model, tmp_path / "m.skops")
     raw = sio.load(path)
-    assert set(raw) == {"format", "format_version", "card_json", "payload_sha256", "payload"}
+    assert set(raw) == {"format", "format_version", "card_json", "payload_sha256", "payload", "compact"}
     assert raw["format_version"] == bundle.FORMAT_VERSION
     assert raw["payload_sha256"] == hashlib.sha256(raw["payload"]).hexdigest()
     facts = bundle.describe_file(path)["file"]

@@ -8,8 +8,6 @@ margins the model did not train on (out-of-fold, or a held-out slice).
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from sklearn.isotonic import IsotonicRegression
 
 
 def probabilities(margins: np.ndarray, calibration: dict, multi_label: bool) -> np.ndarray:
@@ -61,6 +59,8 @@ def fit_calibration(margins: np.ndarray, target: np.ndarray, multi_label: bool) 
     """Calibration parameters fitted to held-out ``margins`` and the 0/1 ``target`` (rows x classes)."""
     if multi_label:
         return {"platt": np.array([_fit_platt(margins[:, k], target[:, k]) for k in range(target.shape[1])])}
+    from sklearn.isotonic import IsotonicRegression  # fitting only: applying a calibration needs NumPy alone
+
     temperature = _fit_temperature(margins, target)
     probs = _softmax(margins * temperature)
     top = probs.argmax(axis=1)
@@ -73,6 +73,8 @@ def fit_calibration(margins: np.ndarray, target: np.ndarray, multi_label: bool) 
 
 def _fit_temperature(margins: np.ndarray, target: np.ndarray) -> float:
     """The temperature minimising the log loss of ``softmax(t * margins)`` on rows with a known class."""
+    from scipy.optimize import minimize_scalar
+
     known = target.any(axis=1)
     if not known.any():
         return 1.0

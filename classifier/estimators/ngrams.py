@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from classifier.estimators.scripts import encode, prepare, split_prepared, token_spans
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 _P = np.uint64(0x100000001B3)  # an odd multiplier, so it has an inverse modulo 2**64
 _P_INV = np.uint64(pow(int(_P), -1, 2**64))
@@ -211,8 +213,10 @@ def _char_ngrams(codes, word, t_start, t_end, t_doc, sizes, need_spans: bool):
             np.concatenate(spans) if need_spans else np.zeros((0, 4), dtype=np.int64))
 
 
-def count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int, dtype) -> sparse.csr_matrix:
-    """Documents x columns matrix of occurrence counts, with sorted, summed entries."""
+def count_matrix(docs: np.ndarray, columns: np.ndarray, n_docs: int, n_columns: int, dtype):
+    """Documents x columns matrix of occurrence counts (a SciPy CSR matrix), with sorted, summed entries."""
+    from scipy import sparse  # here, not at the top: the compact scorer tokenises without SciPy
+
     counts = sparse.csr_matrix((np.ones(len(docs), dtype=dtype), (docs, columns)), shape=(n_docs, n_columns))
     counts.sum_duplicates()
     return counts
@@ -272,6 +276,8 @@ def thread_count(n_jobs: int | None) -> int:
 def thread_pool(threads: int) -> ThreadPoolExecutor:
     """One shared thread pool per size, started on first use."""
     if threads not in _POOLS:
+        from concurrent.futures import ThreadPoolExecutor  # here: a prediction of a few texts needs no threads
+
         _POOLS[threads] = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="classifier-features")
     return _POOLS[threads]
 

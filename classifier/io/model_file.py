@@ -15,6 +15,12 @@ Two file formats hold the same bundle, chosen by the model path's suffix:
 
 Both record the bundle format version and the SHA-256 of the payload (the
 serialised pipeline), so a truncated or altered file is reported as corrupt.
+Both also hold, under ``"compact"``, the pipeline's compact scorer when the
+pipeline is the default kind (:mod:`classifier.estimators.compact`: its arrays
+as an ``.npz``, tagged with the payload's SHA-256); ``load(path, compact=True)``
+scores with it, reading a ``.skops`` file without importing skops or
+scikit-learn. A file without one, or with one tagged for another payload,
+loads its pipeline instead.
 The card (labels, task, parameters, training data fingerprint, held-out
 metrics, library versions, creation time) is read without loading the
 pipeline. A model file is read in one go, so a model replaced while it is
@@ -28,12 +34,12 @@ import io
 import os
 import pickle
 import stat
+import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
-from sklearn.pipeline import Pipeline
 
 from classifier import defaults
 from classifier.errors import ModelError
@@ -42,7 +48,10 @@ from classifier.io import skops_format
 from classifier.labels import unsafe_label
 from classifier.steps import MODEL
 from classifier.model import Model
-from classifier.version import library_versions
+from classifier.version import __version__
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 FORMAT = "classifier-model"
 FORMAT_VERSION = 1
@@ -66,6 +75,8 @@ def save(model: Model, path: str | Path) -> Path:
 
     A ``.skops`` path gets the skops format, any other the joblib format.
     """
+    from classifier.estimators.compact import compact_arrays, to_bytes
+
     path = Path(path)
     skops = file_format(path) == "skops"
     if skops:
@@ -74,12 +85,16 @@ def save(model: Model, path: str | Path) -> Path:
         payload = pickle.dumps(model.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
     header = {"format": FORMAT, "format_version": FORMAT_VERSION,
               "payload_sha256": hashlib.sha256(payload).hexdigest()}
-    data = skops_format.dump_outer(header, model.card, payload) if skops else None
+    arrays = compact_arrays(model.pipeline, header["payload_sha256"])
+    extra = {} if arrays is None else {"compact": to_bytes(arrays)}
+    data = skops_format.dump_outer(header, model.card, payload, extra) if skops else None
     with atomic_write(path) as handle:
         if skops:
             handle.write(data)
         else:
-            joblib.dump({**header, "card": model.card, "payload": payload}, handle, compress=("zlib", 3))
+            import joblib
+
+            joblib.dump({**header, "card": model.card, "payload": payload, **extra}, handle, compress=("zlib", 3))
     return path
 
 
@@ -123,16 +138,23 @@ def _missing_hint(path: Path) -> str:
     return "Train a model with `classifier train`, or pass `model` with the path of one."
 
 
-def _parse(data: bytes, path: Path) -> dict:
-    """The checked bundle in ``data``: format, version, checksum, card, payload and file format."""
+def _parse(data: bytes, path: Path, *, plain: bool = False) -> dict | None:
+    """The checked bundle in ``data``: format, version, checksum, card, payload, file format and compact scorer
+    (bytes, or ``None``). With ``plain``, a skops file is read without skops, and ``None`` is returned when it
+    cannot be (see :func:`~classifier.io.skops_format.read_plain_outer`)."""
     hint = "Train a model with `classifier train`, or pass `model` with the path of one."
     if skops_format.is_skops(data):
-        kind, raw = "skops", skops_format.read_outer(data, path)
+        kind = "skops"
+        raw = skops_format.read_plain_outer(data, path) if plain else skops_format.read_outer(data, path)
+        if raw is None:
+            return None
     elif file_format(path) == "skops":
         raise ModelError(f"{path} is not a skops model file (it is not a ZIP archive).",
                          "If it is a joblib model, give it a .joblib name; loading that runs pickle, so only do "
                          "it for a file from a source you trust.")
     else:
+        import joblib
+
         kind = "joblib"
         try:
             raw = joblib.load(io.BytesIO(data))
@@ -154,7 +176,8 @@ def _parse(data: bytes, path: Path) -> dict:
     card = skops_format.read_card(raw, path) if kind == "skops" else raw.get("card")
     _check_card(card, path)
     return {"format": FORMAT, "format_version": version, "card": card, "payload_sha256": raw["payload_sha256"],
-            "payload": payload, "file_format": kind, "bytes": len(data)}
+            "payload": payload, "file_format": kind, "bytes": len(data),
+            "compact": raw["compact"] if isinstance(raw.get("compact"), bytes) else None}
 
 
 def _check_card(card, path) -> None:
@@ -186,6 +209,8 @@ def _facts(path: Path, bundle: dict) -> dict:
 
 
 def _model(bundle: dict, path: Path) -> Model:
+    from sklearn.pipeline import Pipeline
+
     if bundle["file_format"] == "skops":
         pipeline = skops_format.load_pipeline(bundle["payload"], path)
     else:
@@ -209,10 +234,40 @@ class _LegacyUnpickler(pickle.Unpickler):
         return super().find_class(skops_format.current_module(module), name)
 
 
-def load(path: str | Path) -> Model:
-    """Load a model saved by :func:`save`, warning if library versions differ from the saving ones."""
+def load(path: str | Path, *, compact: bool = False) -> Model:
+    """Load a model saved by :func:`save`, warning if library versions differ from the saving ones.
+
+    With ``compact``, the model scores with the file's compact scorer when it holds one made from its
+    pipeline (the same probabilities, without loading scikit-learn or skops; such a model predicts but
+    cannot be explained or saved); otherwise its pipeline loads."""
     path = Path(path)
-    return _model(read_bundle(path), path)
+    data = _read_file(path)
+    if compact:
+        bundle = _parse(data, path, plain=True)
+        model = _compact_model(bundle, path) if bundle is not None else None
+        if model is not None:
+            return model
+    return _model(_parse(data, path), path)
+
+
+def _compact_model(bundle: dict, path: Path) -> Model | None:
+    """The model of ``bundle`` scoring with its compact scorer; ``None`` when it has none, or one that does not
+    belong to its pipeline (made for another payload, unreadable, or for other labels)."""
+    from classifier.estimators.compact import CompactError, CompactScorer
+
+    if bundle["compact"] is None:
+        return None
+    try:
+        scorer = CompactScorer.from_bytes(bundle["compact"])
+    except CompactError:
+        return None
+    card = bundle["card"]
+    if (scorer.payload_sha256 != bundle["payload_sha256"] or scorer.n_labels != len(card["labels"])
+            or scorer.multi_label_ != (card["task"] == "multi_label")
+            or (not scorer.multi_label_ and scorer.classes_ != card["labels"])):
+        return None
+    _warn_versions(card.get("library_versions", {}), path)
+    return Model(pipeline=scorer, card=card)
 
 
 def load_described(path: str | Path) -> tuple[Model, dict]:
@@ -267,9 +322,34 @@ def convert(source: str | Path, target: str | Path) -> dict:
 
 
 def _warn_versions(saved: dict, path) -> None:
-    current = library_versions()
-    differ = [f"{name} {saved[name]} (now {current[name]})" for name in ("scikit-learn", "numpy", "scipy", "classifier")
-              if name in saved and saved[name] != current.get(name)]
+    names = [name for name in ("scikit-learn", "numpy", "scipy", "classifier") if name in saved]
+    current = {name: running_version(name) for name in names}
+    differ = [f"{name} {saved[name]} (now {current[name]})" for name in names if saved[name] != current[name]]
     if differ:
         warnings.warn(f"{path} was saved with {', '.join(differ)}; predictions may differ. "
                       "Retrain the model to silence this warning.", VersionWarning, stacklevel=3)
+
+
+_MODULES = {"scikit-learn": "sklearn", "numpy": "numpy", "scipy": "scipy"}
+
+
+def running_version(name: str) -> str:
+    """The version of ``name`` (scikit-learn, numpy, scipy or classifier) in this process, without importing it:
+    the module's own when it is imported, else its ``<name>-<version>.dist-info`` folder on ``sys.path``
+    (``importlib.metadata`` alone takes longer to import than a compact prediction), else by importing it."""
+    if name == "classifier":
+        return __version__
+    module = sys.modules.get(_MODULES[name])
+    if module is not None:
+        return module.__version__
+    prefix = name.replace("-", "_").lower() + "-"
+    for entry in sys.path:
+        try:
+            found = [n for n in os.listdir(entry or ".") if n.lower().startswith(prefix) and n.endswith(".dist-info")]
+        except OSError:
+            continue
+        if len(found) == 1:
+            return found[0][len(prefix):-len(".dist-info")]
+    import importlib
+
+    return importlib.import_module(_MODULES[name]).__version__

@@ -223,12 +223,53 @@ def dump_pipeline(pipeline) -> bytes:
     return payload
 
 
-def dump_outer(header: dict, card: dict, payload: bytes) -> bytes:
-    """The bytes of a skops model file: ``header`` (format, version, checksum), the card as JSON, the payload."""
+def dump_outer(header: dict, card: dict, payload: bytes, extra: dict[str, bytes] | None = None) -> bytes:
+    """The bytes of a skops model file: ``header`` (format, version, checksum), the card as JSON, the payload,
+    and ``extra`` byte strings (the compact scorer) beside them."""
     import skops.io as sio
 
-    outer = {**header, "card_json": json.dumps(card, ensure_ascii=False, default=_plain), "payload": payload}
+    outer = {**header, "card_json": json.dumps(card, ensure_ascii=False, default=_plain), "payload": payload,
+             **(extra or {})}
     return sio.dumps(outer)
+
+
+def read_plain_outer(data: bytes, path: str | Path) -> dict | None:
+    """The outer dictionary of a skops model file read without skops (whose import takes seconds), or ``None``
+    when the file is not laid out as :func:`dump_outer` writes it (then :func:`read_outer` reads it, and
+    reports what is wrong).
+
+    Only that layout is read: a dictionary of string keys whose values are JSON strings or integers
+    (``JsonNode``) and byte strings (``BytesNode``, a member of the archive); anything else gives ``None``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_unpacked_size(archive, len(data), path)
+            schema = json.loads(archive.read("schema.json"))
+            if (not isinstance(schema, dict) or schema.get("__loader__") != "DictNode"
+                    or f"{schema.get('__module__')}.{schema.get('__class__')}" != "builtins.dict"
+                    or not isinstance(schema.get("content"), dict)):
+                return None
+            keys = schema.get("key_types", {}).get("content", [])
+            if not isinstance(keys, list) or any(not isinstance(k, dict) or k.get("__class__") != "str"
+                                                 or k.get("__module__") != "builtins" for k in keys):
+                return None
+            outer = {}
+            for key, node in schema["content"].items():
+                kind = (node.get("__module__"), node.get("__class__"), node.get("__loader__")) \
+                    if isinstance(node, dict) else None
+                if kind in (("builtins", "str", "JsonNode"), ("builtins", "int", "JsonNode")) and node.get("is_json"):
+                    value = json.loads(node["content"])
+                    if not isinstance(value, (str, int)) or isinstance(value, bool):
+                        return None
+                elif kind == ("builtins", "bytes", "BytesNode") and isinstance(node.get("file"), str):
+                    value = archive.read(node["file"])
+                else:
+                    return None
+                outer[key] = value
+            return outer
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError, RecursionError, EOFError,
+            zlib.error, NotImplementedError, OSError):
+        return None
 
 
 def _plain(value):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from classifier.explain import explain_rows
 from classifier.labels import decide
 from classifier.model import Model
 from classifier.unicode_text import without_lone_surrogates
@@ -35,6 +34,8 @@ def predict_texts(
         for i, lab, sc in zip(keep, found, values):
             labels[i], scores[i] = lab, sc
         if explain:
+            from classifier.explain import explain_rows
+
             for i, why in zip(keep, explain_rows(model, kept, probs=probs, top_k=top_k, threshold=threshold)):
                 terms[i] = why
     results = [{"text": t, "labels": lab, "scores": sc} for t, lab, sc in zip(texts, labels, scores)]
