@@ -55,7 +55,7 @@ def test_tune_searches_and_saves_the_best(tmp_path, monkeypatch):
     assert 0 in {t["candidate"] for t in second} and len(second) < len(first)
     assert all(t["settings"].get("nb") is False for t in trials)
     best = max(second, key=lambda t: t["mean"])
-    assert result["best"]["mean"] == best["mean"] >= result["current"]["mean"]
+    assert result["best"]["mean"] == best["mean"] >= result["current"]["mean"] and best["rows"] == 90
     model = api.load(result["model"])
     assert model.card["tuning"]["trials"] == trials
     assert model.card["settings"] == result["best"]["settings"]
@@ -78,3 +78,19 @@ def test_bad_arguments(tmp_path):
         api.tune(data, folds=1, save_to=None)
     with pytest.raises(InputError, match="cannot read standard input"):
         api.tune("-", save_to=None)
+
+
+def test_a_search_cut_short_keeps_the_current_settings(tmp_path, monkeypatch):
+    """Stopped by the budget before a round on every row, tune keeps the current settings."""
+    import classifier.insight.tune as tuning
+
+    monkeypatch.setattr(defaults, "TUNE_MIN_ROWS", 30)
+    monkeypatch.setattr(defaults, "TUNE_CANDIDATES", 4)
+    monkeypatch.setattr(tuning, "_affordable", lambda count, *args: count)
+    clock = iter(range(0, 10_000, 10))
+    monkeypatch.setattr(tuning.time, "monotonic", lambda: float(next(clock)))
+    data = tmp_path / "train.csv"
+    make_rows(n_per_class=30).to_csv(data, index=False)
+    result = api.tune(data, budget="100s", folds=2, save_to=None)
+    assert result["stopped"] == "budget" and all(t["rows"] < 90 for t in result["trials"])
+    assert result["best"]["candidate"] == 0 and result["best"]["settings"] == result["current"]["settings"]

@@ -10,10 +10,7 @@ import typer
 from classifier import api, defaults
 from classifier.cli.app import (MODEL_HELP, EncodingOpt, JsonOpt, QuietOpt, app, console, data_table, print_json,
                                 progress_bar, user_errors, warn)
-
-HEADLINE = {"single_label": ["accuracy", "micro_f1", "macro_f1", "weighted_f1", "ece"],
-            "multi_label": ["subset_accuracy", "hamming_loss", "micro_f1", "macro_f1", "weighted_f1", "samples_f1",
-                            "ece"]}
+from classifier.cli.cv import HEADLINE
 
 
 @app.command()

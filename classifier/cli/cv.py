@@ -16,6 +16,7 @@ from classifier.cli.setting_options import (CharNgramsOpt, ClassWeightOpt, Confi
 HEADLINE = {"single_label": ["accuracy", "micro_f1", "macro_f1", "weighted_f1", "ece"],
             "multi_label": ["subset_accuracy", "hamming_loss", "micro_f1", "macro_f1", "weighted_f1", "samples_f1",
                             "ece"]}
+"""The metrics shown first, in order, per task (``compare`` shows the same)."""
 
 
 @app.command()

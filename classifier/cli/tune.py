@@ -50,7 +50,8 @@ def tune(
 
     Successive halving: settings drawn at random (and the current ones) are cross-validated on a
     sample of the rows, the best third go on to three times the rows, up to every row; the search
-    stops before it would overspend the budget, and the best settings of the last round win.
+    stops before it would overspend the budget; unless a round on every row was reached, the
+    current settings are kept.
     Settings given as options or in --config are kept fixed. Choose on training data only: score
     the saved model on a test table afterwards (evaluate, compare).
 
