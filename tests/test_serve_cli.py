@@ -315,3 +315,12 @@ def test_shell_completion_is_offered_and_completes_commands():
     assert completed.stdout.split() == ["serve"], completed
     shown = runner.invoke(app, ["--show-completion", "bash"])
     assert shown.exit_code == 0 and "_CLASSIFIER_COMPLETE" in shown.stdout
+
+
+def test_serve_help_documents_the_options_and_ends_with_an_example():
+    result = runner.invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--workers", "--token-file", "--insecure", "--max-body-bytes", "--max-texts",
+                   "--max-chars", "CLASSIFIER_TOKEN", "CLASSIFIER_MODEL"):
+        assert option in result.stdout, option
+    assert "Example: classifier serve" in result.stdout
