@@ -196,9 +196,9 @@ def tune(
         "current": {**current, "settings": base.to_dict()},
     }
     model.card["tuning"] = {k: v for k, v in search.items() if k != "data"}
-    model.card["notes"] = [note for note in model.card["notes"] if "--test-size 0" not in note] + [
-        f"Settings chosen by tune: {folds}-fold cross-validated {metric} {best['mean']:.4f} on {best['rows']:,} rows "
-        f"(current settings {current['mean']:.4f}); no held-out score."]
+    note = (f"Settings chosen by tune: {folds}-fold cross-validated {metric} {best['mean']:.4f} on "
+            f"{best['rows']:,} rows (current settings {current['mean']:.4f}); no held-out score.")
+    model.card["notes"] = [n for n in model.card["notes"] if "--test-size 0" not in n] + [note]
     return model, search
 
 
