@@ -10,8 +10,11 @@ Two file formats hold the same bundle, chosen by the model path's suffix:
     {"format": "classifier-model", "format_version": 1,
      "card": {...}, "payload_sha256": "...", "payload": b"<pickled pipeline>"}
 
-  Loading it runs pickle, which can execute any code the file names: only
-  load joblib models from sources you trust.
+  plus ``"payload_hmac"``, this user's signature of the payload
+  (:mod:`classifier.io.signing`). The outer dictionary is read as plain
+  values, without running code; the payload is unpickled (which can execute
+  any code it names) only when the signature is this user's, or when the
+  caller trusts the file (``trust=True``).
 
 Both record the bundle format version and the SHA-256 of the payload (the
 serialised pipeline), so a truncated or altered file is reported as corrupt.
@@ -36,6 +39,7 @@ import pickle
 import stat
 import sys
 import warnings
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,7 +48,7 @@ import numpy as np
 from classifier import defaults
 from classifier.errors import ModelError
 from classifier.files import atomic_write, check_readable
-from classifier.io import skops_format
+from classifier.io import signing, skops_format
 from classifier.labels import unsafe_label
 from classifier.steps import MODEL
 from classifier.model import Model
@@ -94,7 +98,8 @@ def save(model: Model, path: str | Path) -> Path:
         else:
             import joblib
 
-            joblib.dump({**header, "card": model.card, "payload": payload, **extra}, handle, compress=("zlib", 3))
+            joblib.dump({**header, "payload_hmac": signing.sign(payload), "card": model.card, "payload": payload,
+                         **extra}, handle, compress=("zlib", 3))
     return path
 
 
@@ -132,8 +137,8 @@ def _missing_hint(path: Path) -> str:
     legacy = defaults.LEGACY_MODEL_PATH
     if path == defaults.MODEL_PATH and legacy.is_file():
         return (f"Models are now saved as {defaults.MODEL_PATH} by default; {legacy} is an older joblib model (a "
-                f"pickle, which can run code when loaded). If you trust it, pass `model` {legacy}, or convert it "
-                f"once with `classifier convert {legacy} {defaults.MODEL_PATH}`; otherwise retrain with "
+                f"pickle, which can run code when loaded). If you trust it, convert it once with "
+                f"`classifier convert {legacy} {defaults.MODEL_PATH} --trust`; otherwise retrain with "
                 "`classifier train`.")
     return "Train a model with `classifier train`, or pass `model` with the path of one."
 
@@ -153,14 +158,7 @@ def _parse(data: bytes, path: Path, *, plain: bool = False) -> dict | None:
                          "If it is a joblib model, give it a .joblib name; loading that runs pickle, so only do "
                          "it for a file from a source you trust.")
     else:
-        import joblib
-
-        kind = "joblib"
-        try:
-            raw = joblib.load(io.BytesIO(data))
-        except Exception as exc:
-            raise ModelError(f"{path} is not a readable model file ({type(exc).__name__}); it may be truncated "
-                             "or not a model at all.", hint) from exc
+        kind, raw = "joblib", _read_joblib_outer(data, path, hint)
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ModelError(f"{path} is not a classifier model file.", hint)
     version = raw.get("format_version")
@@ -176,8 +174,34 @@ def _parse(data: bytes, path: Path, *, plain: bool = False) -> dict | None:
     card = skops_format.read_card(raw, path) if kind == "skops" else raw.get("card")
     _check_card(card, path)
     return {"format": FORMAT, "format_version": version, "card": card, "payload_sha256": raw["payload_sha256"],
-            "payload": payload, "file_format": kind, "bytes": len(data),
+            "payload": payload, "file_format": kind, "bytes": len(data), "payload_hmac": raw.get("payload_hmac"),
             "compact": raw["compact"] if isinstance(raw.get("compact"), bytes) else None}
+
+
+class _PlainValues(pickle.Unpickler):
+    """Unpickles plain values only (dict, list, str, bytes, numbers): any class or function is refused."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"the outer bundle names {module}.{name}")
+
+
+def _read_joblib_outer(data: bytes, path: Path, hint: str) -> dict:
+    """The outer dictionary of a joblib model file, read without running code: the file is a
+    (zlib-compressed) pickle of plain values, and the pipeline inside it stays bytes until its
+    signature is checked (:func:`_model`)."""
+    try:
+        if data[:1] != b"\x80":
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(data, defaults.MAX_MODEL_BYTES)
+            if inflater.unconsumed_tail:
+                raise ModelError(f"{path} would unpack to more than {defaults.MAX_MODEL_BYTES:,} bytes, more than a "
+                                 "model file does; it is damaged or was crafted to exhaust memory.", hint)
+        return _PlainValues(io.BytesIO(data)).load()
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"{path} is not a readable model file ({type(exc).__name__}); it may be truncated, not a "
+                         "model at all, or a pickle that names code.", hint) from exc
 
 
 def _check_card(card, path) -> None:
@@ -208,12 +232,18 @@ def _facts(path: Path, bundle: dict) -> dict:
             "format_version": bundle["format_version"], "payload_sha256": bundle["payload_sha256"]}
 
 
-def _model(bundle: dict, path: Path) -> Model:
+def _model(bundle: dict, path: Path, trust: bool = False) -> Model:
     from sklearn.pipeline import Pipeline
 
     if bundle["file_format"] == "skops":
         pipeline = skops_format.load_pipeline(bundle["payload"], path)
     else:
+        if not trust and not signing.verify(bundle["payload"], bundle.get("payload_hmac")):
+            raise ModelError(f"{path} is a joblib model (a pickle, which can run any code when loaded) that was not "
+                             "saved by this user on this machine, so it is not loaded.",
+                             f"If you trust its source, convert it once with `classifier convert {path} "
+                             f"{path.with_suffix('.skops')} --trust` and use the .skops file; otherwise ask its "
+                             "author for a .skops model.")
         try:
             pipeline = _LegacyUnpickler(io.BytesIO(bundle["payload"])).load()
         except Exception as exc:
@@ -234,20 +264,23 @@ class _LegacyUnpickler(pickle.Unpickler):
         return super().find_class(skops_format.current_module(module), name)
 
 
-def load(path: str | Path, *, compact: bool = False) -> Model:
+def load(path: str | Path, *, trust: bool = False, compact: bool = False) -> Model:
     """Load a model saved by :func:`save`, warning if library versions differ from the saving ones.
 
-    With ``compact``, the model scores with the file's compact scorer when it holds one made from its
-    pipeline (the same probabilities, without loading scikit-learn or skops; such a model predicts but
-    cannot be explained or saved); otherwise its pipeline loads."""
+    A joblib file is unpickled only when this user's key signed it (:mod:`classifier.io.signing`),
+    or when ``trust`` is true. With ``compact``, the model scores with the file's compact scorer when it
+    holds one made from its pipeline (the same probabilities, without loading scikit-learn, skops or the
+    pickle; such a model predicts but cannot be explained or saved); otherwise its pipeline loads."""
     path = Path(path)
     data = _read_file(path)
     if compact:
         bundle = _parse(data, path, plain=True)
-        model = _compact_model(bundle, path) if bundle is not None else None
+        trusted = bundle is not None and (bundle["file_format"] == "skops" or trust
+                                          or signing.verify(bundle["payload"], bundle.get("payload_hmac")))
+        model = _compact_model(bundle, path) if trusted else None  # an unsigned joblib file is refused below
         if model is not None:
             return model
-    return _model(_parse(data, path), path)
+    return _model(_parse(data, path), path, trust)
 
 
 def _compact_model(bundle: dict, path: Path) -> Model | None:
@@ -270,11 +303,11 @@ def _compact_model(bundle: dict, path: Path) -> Model | None:
     return Model(pipeline=scorer, card=card)
 
 
-def load_described(path: str | Path) -> tuple[Model, dict]:
+def load_described(path: str | Path, *, trust: bool = False) -> tuple[Model, dict]:
     """The model in ``path`` and its card plus file facts, both from one reading of the file."""
     path = Path(path)
     bundle = read_bundle(path)
-    model = _model(bundle, path)
+    model = _model(bundle, path, trust)
     return model, {**bundle["card"], "file": _facts(path, bundle)}
 
 
@@ -307,16 +340,16 @@ def describe_file(path: str | Path) -> dict:
     return {**bundle["card"], "file": _facts(path, bundle)}
 
 
-def convert(source: str | Path, target: str | Path) -> dict:
+def convert(source: str | Path, target: str | Path, *, trust: bool = False) -> dict:
     """Save the model in ``source`` to ``target`` in the format of ``target``'s suffix (``.skops`` or joblib).
 
-    Loading a joblib ``source`` runs pickle: convert only joblib files you
-    trust. The card and the predictions are unchanged. Returns
-    ``{"source", "target", "from", "to", "bytes"}``.
+    Loading a joblib ``source`` runs pickle: one this user did not save is
+    read only with ``trust`` (then convert only files you trust). The card and
+    the predictions are unchanged. Returns ``{"source", "target", "from", "to", "bytes"}``.
     """
     source, target = Path(source), Path(target)
     bundle = read_bundle(source)
-    save(_model(bundle, source), target)
+    save(_model(bundle, source, trust), target)
     return {"source": str(source), "target": str(target), "from": bundle["file_format"], "to": file_format(target),
             "bytes": target.stat().st_size}
 

@@ -104,11 +104,12 @@ def _check_unpacked_size(archive: zipfile.ZipFile, size: int, path) -> None:
     Members are unpacked to at most their recorded size (:mod:`zipfile` stops there and checks the
     CRC), so bounding the recorded sizes bounds the memory loading can take."""
     unpacked = sum(item.file_size for item in archive.infolist())
-    limit = min(defaults.MAX_MODEL_BYTES, defaults.MAX_MODEL_INFLATION * size)
-    if unpacked > limit:
-        raise ModelError(f"{path} would unpack to {unpacked:,} bytes from {size:,}, more than a model file does "
-                         f"(at most {defaults.MAX_MODEL_INFLATION} times its size, and {defaults.MAX_MODEL_BYTES:,} "
-                         "bytes); it is damaged or was crafted to exhaust memory.", _HINT)
+    schema = sum(item.file_size for item in archive.infolist() if item.filename == "schema.json")
+    if unpacked > defaults.MAX_MODEL_BYTES or schema > defaults.MAX_SKOPS_SCHEMA_BYTES:
+        raise ModelError(f"{path} would unpack to {unpacked:,} bytes from {size:,} (its schema to {schema:,}), more "
+                         f"than a model file does (at most {defaults.MAX_MODEL_BYTES:,} bytes, and "
+                         f"{defaults.MAX_SKOPS_SCHEMA_BYTES:,} for the schema); it is damaged or was crafted to "
+                         "exhaust memory.", _HINT)
 
 
 def _nodes(schema):
