@@ -260,7 +260,11 @@ def test_two_workers_serve_and_stop_on_sigterm(single_model):
         expected = classifier.predict(single_model[0], TEXTS)
         for _ in range(6):
             assert request(server.port, "POST", "/predict", {"texts": TEXTS})[1]["results"] == expected
-        assert len(set(re.findall(r"Started server process \[(\d+)\]", "".join(server.lines)))) == 2
+        deadline = time.monotonic() + 60  # the second worker may log its start after the first answered
+        while len(workers := set(re.findall(r"Started server process \[(\d+)\]", "".join(server.lines)))) < 2:
+            assert time.monotonic() < deadline, server.lines
+            time.sleep(0.2)
+        assert len(workers) == 2
     finally:
         server.stop()
     assert server.process.returncode == 0
