@@ -255,6 +255,12 @@ def test_as_options_maps_parameters_and_leaves_commands_alone():
     assert as_options("Train a model with `classifier train`.") == "Train a model with `classifier train`."
 
 
+def test_the_regularisation_option_is_named_as_typed():
+    result = runner.invoke(app, ["train", "--C", "-1", "--quiet"])
+    assert result.exit_code == 1 and result.stderr.startswith("Error: --C must be a number above 0")
+    assert as_options("`C` and `Cx`") == "--C and `Cx`"
+
+
 def test_option_names_in_prediction_and_explanation_messages(tmp_path, single_model):
     _, model = single_model
     assert_user_error(run("explain", "police", "--model", model, "--top", "0"), "Error: --top must be 1 or more")

@@ -102,7 +102,7 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or su
 OPTION_NAMES = {"fmt": "--format", "source": "--input", "top": "--top"}
 """Library parameters whose option is not the parameter's name with dashes."""
 
-_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*)`")
+_PARAMETER = re.compile(r"`([a-z][a-z0-9_]*|C)`")
 
 
 def as_options(message: str) -> str:
