@@ -4,15 +4,16 @@ The library API lives in :mod:`classifier.api` and is re-exported here::
 
     import classifier
     model = classifier.train("news.csv")
-    classifier.save(model, "models/news.joblib")
+    classifier.save(model, "models/news.skops")
     classifier.predict(model, ["Police arrest three over Quetta bombing"])
 """
 
 from classifier.errors import ClassifierError
 from classifier.version import __version__
 
-__all__ = ["Model", "ClassifierError", "convert", "default_dataset", "describe", "evaluate", "load", "predict",
-           "predict_table", "read_labelled", "save", "train", "__version__"]
+__all__ = ["Model", "ClassifierError", "compare", "convert", "cv", "default_dataset", "describe", "evaluate", "explain",
+           "load", "model_card", "predict", "predict_table", "read_labelled", "save", "suggest", "train", "tune",
+           "__version__"]
 
 _API = frozenset(__all__) - {"ClassifierError", "__version__"}
 
