@@ -37,7 +37,7 @@ def test_options_override_the_file_and_are_recorded(tmp_path, single_csv):
 
 
 @pytest.mark.parametrize("args, fragments", [
-    (["--C", "-1"], ["`C` must be a number above 0"]),
+    (["--C", "-1"], ["--C must be a number above 0"]),
     (["--word-ngrams", "3-1"], ["--word-ngrams must be a range"]),
     (["--char-ngrams", "lots"], ["--char-ngrams must be an n-gram range"]),
     (["--min-df", "0"], ["--min-df must be 'auto'"]),

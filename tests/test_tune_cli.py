@@ -52,5 +52,5 @@ def test_errors(tmp_path, single_csv):
     assert_user_error(runner.invoke(app, ["tune", str(single_csv), "--budget", "0.01s", "--folds", "2", *target]),
                       "too small to tune", "--budget")
     assert_user_error(runner.invoke(app, ["tune", str(single_csv), "--metric", "auc", *target]), "--metric must be")
-    assert_user_error(runner.invoke(app, ["tune", str(single_csv), "--C", "zero", *target]), "`C` must be a number")
+    assert_user_error(runner.invoke(app, ["tune", str(single_csv), "--C", "zero", *target]), "--C must be a number")
     assert not (tmp_path / "m.joblib").exists()
