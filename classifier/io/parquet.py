@@ -2,6 +2,8 @@
 
 Parquet needs random access, so a ``.parquet.gz`` is inflated as a stream into an anonymous temporary file
 (on disk, not in memory), and refused once it passes :data:`classifier.defaults.MAX_PARQUET_GZ_BYTES`.
+Column chunks are read as each batch needs them (``pre_buffer=False``): pyarrow's default of reading
+ahead held a whole 2.3 GB file in memory while iterating over its batches.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def iter_parquet(source, fmt: TableFormat, chunk_size: int | None) -> Iterator[p
                 handle = inflated(source, fmt)
             elif is_url(source):
                 handle = open_binary(source, fmt)
-            reader = pq.ParquetFile(source if handle is None else handle)
+            reader = pq.ParquetFile(source if handle is None else handle, pre_buffer=False)
         except (pa.ArrowException, OSError, EOFError, gzip.BadGzipFile) as exc:
             raise TableError(f"{source} is not a readable Parquet file: {short_message(exc)}.",
                              "Check that you gave the right file.") from exc
