@@ -158,18 +158,20 @@ def _loaded(model: Model | str | Path, *, compact: bool = False) -> Model:
 
 def predict(
     model: Model | str | Path, texts: Iterable[str], *, top_k: int | None = None, threshold: float | None = None,
-    explain: bool = False,
+    explain: bool = False, max_chars: int | None = None,
 ) -> list[dict]:
     """Labels for each text: ``[{"text", "labels": [...], "scores": [...]}]``, labels most probable first.
 
     An empty or whitespace-only text gets no labels. With ``explain``, each
     result also has ``"terms"``: the terms behind its labels with their
-    contributions (see :func:`classifier.explain.explain_rows`).
+    contributions (see :func:`classifier.explain.explain_rows`). A text longer than ``max_chars``
+    (default ``defaults.MAX_TEXT_CHARS``) is scored on its first ``max_chars`` characters and its result
+    has ``"cut": True``.
     """
     from classifier.prediction.texts import predict_texts
 
     return predict_texts(_loaded(model, compact=not explain), texts, top_k=top_k, threshold=threshold,
-                         explain=explain)
+                         explain=explain, max_chars=max_chars)
 
 
 def predict_table(
@@ -203,6 +205,7 @@ def evaluate(
     threshold: float | None = None,
     report: str | Path | None = None,
     progress: Progress = quiet_progress,
+    max_chars: int | None = None,
 ) -> dict:
     """Score ``model`` on the labelled table ``data``.
 
@@ -210,14 +213,15 @@ def evaluate(
     dictionary (``n``, ``accuracy``, ``macro_f1``, ``micro_f1``,
     ``weighted_f1``, ``per_label``, ``ece`` and ``ece_bins``; single-label adds ``confusion_matrix``,
     multi-label ``subset_accuracy`` and ``hamming_loss``) plus the counts of
-    rows read and skipped. With ``report``, also writes the HTML evaluation
+    rows read and skipped, and ``texts_cut`` (texts longer than ``max_chars`` characters, scored on their
+    first ``max_chars``). With ``report``, also writes the HTML evaluation
     report (:mod:`classifier.insight.report`) there and adds its path as ``report``.
     """
     from classifier.insight.evaluation import evaluate as evaluate_table
 
     return evaluate_table(_loaded(model), data, text_col=text_col, label_col=label_col, encoding=encoding,
                           threshold=threshold, report=report, progress=progress,
-                          model_path=model if isinstance(model, (str, Path)) else None)
+                          model_path=model if isinstance(model, (str, Path)) else None, max_chars=max_chars)
 
 
 def describe(model: Model | str | Path = defaults.MODEL_PATH, *, top: int = defaults.TOP_TERMS) -> dict:

@@ -25,6 +25,18 @@ MAX_SKOPS_SCHEMA_BYTES = 128 * 1024**2
 """The most the ``schema.json`` of a ``.skops`` file may unpack to (128 MiB): it describes the objects
 (the arrays are separate members) and is parsed whole, so a larger one is refused before it is read."""
 
+MAX_TEXT_CHARS = 100_000
+"""The longest text scored or trained on, in characters (``--max-chars``): a longer text is scored on
+its first ``MAX_TEXT_CHARS`` characters and counted as cut. Character n-grams take about 110 bytes
+of memory per character of text, so this bounds one text's cost at about 11 MB."""
+MAX_ROW_CHARS = 64 * 1024**2
+"""The longest row a CSV, TSV or JSON Lines reader accepts, in characters of decompressed text (64 Mi):
+a longer row is refused as soon as the limit is passed, before the rest of it is read, so a small
+``.csv.gz`` whose one cell inflates to gigabytes never fills memory."""
+MAX_PARQUET_GZ_BYTES = 4 * 1024**3
+"""The most a ``.parquet.gz`` may inflate to (4 GiB). Parquet needs random access, so it is inflated
+into an anonymous temporary file (disk, not memory), and reading stops at this size."""
+
 TEXT_COL = "text"
 LABEL_COLS = ("label", "labels")
 """Label column candidates, tried in order when ``--label-col`` is not given."""

@@ -170,7 +170,7 @@ def test_predict_table_keeps_rows_order_and_columns(tmp_path, single_model, suff
         writer.write(df)
     out = tmp_path / f"out{suffix}"
     summary = classifier.predict_table(model, source, out, chunk_size=4, probs=True)
-    assert summary == {"rows_read": 21, "rows_scored": 20, "rows_skipped": 1, "output": str(out)}
+    assert summary == {"rows_read": 21, "rows_scored": 20, "rows_skipped": 1, "texts_cut": 0, "output": str(out)}
     back = read_table(out)
     assert back[list(df.columns)].astype(str).values.tolist() == df.values.tolist()
     assert list(back.columns) == [*df.columns, "predicted_label", "predicted_score",

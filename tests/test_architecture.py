@@ -11,7 +11,8 @@ PACKAGE = ROOT / "classifier"
 LAYERS = [
     ("basics", {"classifier.errors", "classifier.defaults", "classifier.files", "classifier.progress",
                 "classifier.validation", "classifier.fingerprints", "classifier.cores", "classifier.version",
-                "classifier.unicode_text", "classifier.steps", "classifier.decision_targets"}),
+                "classifier.unicode_text", "classifier.steps", "classifier.decision_targets",
+                "classifier.text_limits"}),
     ("model and I/O", {"classifier.io", "classifier.estimators", "classifier.labels", "classifier.metrics",
                        "classifier.model", "classifier.explain", "classifier.settings"}),
     ("domain", {"classifier.training", "classifier.prediction", "classifier.insight", "classifier.audit"}),

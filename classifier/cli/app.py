@@ -97,6 +97,9 @@ EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encodi
                                                  "(default utf-8; e.g. cp1252, latin-1).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout instead of tables.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")]
+MaxCharsOpt = Annotated[int, typer.Option("--max-chars", help="Longest text scored: a longer one is scored on its "
+                                          "first N characters and counted (its cell is written back whole). "
+                                          "Bounds memory: about 110 bytes per character.")]
 
 
 OPTION_NAMES = {"fmt": "--format", "source": "--input", "top": "--top"}

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from classifier import api, defaults
-from classifier.cli.app import (EncodingOpt, JsonOpt, ModelOpt, QuietOpt, app, console, print_json, progress_bar,
-                                user_errors, warn)
+from classifier.cli.app import (EncodingOpt, JsonOpt, MaxCharsOpt, ModelOpt, QuietOpt, app, console, print_json, progress_bar,
+                                as_options, user_errors, warn)
 from classifier.cli.render import confusion_table, metrics_tables
+from classifier.text_limits import cut_note
 
 
 @app.command()
@@ -28,6 +29,7 @@ def evaluate(
                                                 "(plots, per-label table, top terms, most confident mistakes) "
                                                 "to this file.", show_default=False)] = None,
     encoding: EncodingOpt = None,
+    max_chars: MaxCharsOpt = defaults.MAX_TEXT_CHARS,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -45,7 +47,7 @@ def evaluate(
     with user_errors():
         with progress_bar(quiet) as progress:
             metrics = api.evaluate(model, data, text_col=text_col, label_col=label_col, encoding=encoding,
-                                   threshold=threshold, report=report, progress=progress)
+                                   threshold=threshold, report=report, progress=progress, max_chars=max_chars)
     if as_json:
         print_json(metrics)
         return
@@ -57,5 +59,7 @@ def evaluate(
     skipped = sum(metrics["rows_skipped"].values())
     if skipped and not quiet:
         warn(f"skipped {skipped:,} rows without text or label: {metrics['rows_skipped']}")
+    if metrics["texts_cut"] and not quiet:
+        warn(as_options(cut_note(metrics["texts_cut"], max_chars=max_chars)))
     if "report" in metrics:
         out.print(f"Wrote the report to {metrics['report']}", soft_wrap=True, highlight=False)

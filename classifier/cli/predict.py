@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from classifier import api, defaults
+from classifier.text_limits import cut_note
 from classifier.cli.app import (
     EncodingOpt,
     JsonOpt,
+    MaxCharsOpt,
     ModelOpt,
     QuietOpt,
     TextColOpt,
@@ -63,6 +65,7 @@ def predict(
                                                   "tcp://10.0.0.5:8786 (default: start a local cluster).",
                                                   show_default=False)] = None,
     encoding: EncodingOpt = None,
+    max_chars: MaxCharsOpt = defaults.MAX_TEXT_CHARS,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -90,11 +93,15 @@ def predict(
                 summary = api.predict_table(model, input, output, text_col=text_col, top_k=top_k,
                                             threshold=threshold, probs=probs, explain=explain, fmt=fmt, safe_csv=safe_csv,
                                             chunk_size=chunk_size, encoding=encoding, output_dir=output_dir,
-                                            jobs=jobs, engine=engine, scheduler=scheduler, progress=progress)
+                                            jobs=jobs, engine=engine, scheduler=scheduler, progress=progress,
+                                            max_chars=max_chars)
             if not quiet:
-                _summarise(summary)
+                _summarise(summary, max_chars)
             return
-        results = api.predict(model, texts, top_k=top_k, threshold=threshold, explain=explain)
+        results = api.predict(model, texts, top_k=top_k, threshold=threshold, explain=explain, max_chars=max_chars)
+    cut = sum(1 for row in results if row.get("cut"))
+    if cut and not quiet:
+        warn(as_options(cut_note(cut, max_chars=max_chars)))
     if as_json:
         print_json(results)
         return
@@ -112,7 +119,7 @@ def predict(
     console().print(table)
 
 
-def _summarise(summary: dict) -> None:
+def _summarise(summary: dict, max_chars: int) -> None:
     """The one-line count of rows read, scored and skipped, on stderr after the table's rows on stdout."""
     written = "stdout" if summary["output"] == "-" else summary["output"]
     if "outputs" in summary:
@@ -120,5 +127,8 @@ def _summarise(summary: dict) -> None:
     sys.stdout.flush()
     for note in summary.get("notes", []):
         warn(as_options(note))
-    sys.stderr.write(f"Read {summary['rows_read']:,} rows, scored {summary['rows_scored']:,}, "
+    cut = summary.get("texts_cut", 0)
+    scored = f"scored {summary['rows_scored']:,}" + (f" ({cut:,} on their first {max_chars:,} characters)"
+                                                     if cut else "")
+    sys.stderr.write(f"Read {summary['rows_read']:,} rows, {scored}, "
                      f"skipped {summary['rows_skipped']:,} with empty text; wrote {written}.\n")

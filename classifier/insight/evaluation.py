@@ -27,6 +27,7 @@ def evaluate(
     report: str | Path | None = None,
     progress: Progress = quiet_progress,
     model_path: str | Path | None = None,
+    max_chars: int | None = None,
 ) -> dict:
     """Score ``model`` on the labelled table ``data``.
 
@@ -34,8 +35,9 @@ def evaluate(
     dictionary (``n``, ``accuracy``, ``macro_f1``, ``micro_f1``,
     ``weighted_f1``, ``per_label``, ``ece`` and ``ece_bins``; single-label adds ``confusion_matrix``,
     multi-label ``subset_accuracy`` and ``hamming_loss``) plus the counts of
-    rows read and skipped. With ``report``, also writes the HTML evaluation
-    report (:mod:`classifier.report`) there and adds its path as ``report``; it links to the model card
+    rows read and skipped, and ``texts_cut``: how many texts longer than ``max_chars`` characters
+    (default :data:`classifier.defaults.MAX_TEXT_CHARS`) were scored on their first ``max_chars``. With
+    ``report``, also writes the HTML evaluation report (:mod:`classifier.report`) there and adds its path as ``report``; it links to the model card
     beside ``model_path`` (the model's file), if there is one.
     """
     check_decision(None, threshold)
@@ -46,13 +48,15 @@ def evaluate(
     labelled = read_labelled(data, text_col=text_col, label_col=label_col,
                              prefer_label_col=model.card.get("label_col"),
                              label_sep=model.card.get("label_sep", defaults.LABEL_SEP),
-                             multi_label=model.multi_label, encoding=encoding, fingerprint=False)
+                             multi_label=model.multi_label, encoding=encoding, fingerprint=False,
+                             max_chars=max_chars)
     check_table_labels(model, labelled.labels, labelled.spec.column, labelled.source)
     progress("Scoring")
     probs = model.predict_proba(labelled.texts) if labelled.texts else None
     result = score(model, labelled.texts, labelled.labels, model.multi_label, threshold, probs=probs)
     result["rows_read"] = labelled.rows_read
     result["rows_skipped"] = labelled.skipped
+    result["texts_cut"] = labelled.texts_cut
     result["data"] = labelled.source
     if report is not None:
         from classifier.insight.report import write_report

@@ -1,5 +1,8 @@
 """Strict reading of CSV and TSV tables: every cell as text, every row with the header's number of fields.
 
+A row longer than :data:`classifier.defaults.MAX_ROW_CHARS` is refused once it passes that length,
+before the rest of it is read (:class:`~classifier.io.opening.BoundedLines`).
+
 Blank lines are skipped; extra fields that are empty (a trailing separator)
 are dropped; any other row with more or fewer fields than the header, an
 unbalanced quote, or a closing quote followed by more text stops with a
@@ -17,7 +20,7 @@ import pandas as pd
 from classifier.errors import TableError
 from classifier.io.columns import check_header
 from classifier.io.formats import TableFormat, source_name
-from classifier.io.opening import open_binary, refuse_non_text, release, with_position
+from classifier.io.opening import BoundedLines, open_binary, refuse_non_text, release, with_position
 
 FIELD_LIMIT = 2**31 - 1
 """Largest CSV field accepted; the csv module's default (128 KiB) would refuse long articles."""
@@ -32,7 +35,8 @@ def iter_delimited(source, fmt: TableFormat, chunk_size: int | None, codec: str)
         refuse_non_text(raw, source, fmt, codec)
         text = io.TextIOWrapper(raw, encoding=codec, newline="")
         csv.field_size_limit(FIELD_LIMIT)
-        reader = csv.reader(text, delimiter=sep, strict=True)
+        lines = BoundedLines(text, source)
+        reader = csv.reader(lines, delimiter=sep, strict=True)
         limit = chunk_size or 2**62
         header: list[str] | None = None
         rows: list[list[str]] = []
@@ -40,6 +44,7 @@ def iter_delimited(source, fmt: TableFormat, chunk_size: int | None, codec: str)
         start = 1
         try:
             for row in reader:
+                lines.row_done()
                 if header is None:
                     if "".join(row).strip():
                         header = row

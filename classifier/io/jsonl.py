@@ -2,7 +2,8 @@
 
 A line that is not one JSON object, or an object naming a key twice, stops
 with an error naming the file and the line. Every chunk has the same columns:
-every key used anywhere in the file, in order of first use.
+every key used anywhere in the file, in order of first use. A line longer than
+:data:`classifier.defaults.MAX_ROW_CHARS` is refused before the rest of it is read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pandas as pd
 
 from classifier.errors import ColumnError, TableError
 from classifier.io.formats import TableFormat, source_name
-from classifier.io.opening import open_binary, refuse_non_text, release, rereadable, with_position
+from classifier.io.opening import BoundedLines, open_binary, refuse_non_text, release, rereadable, with_position
 from classifier.unicode_text import cleaned
 
 
@@ -56,8 +57,16 @@ def json_record(line: str, number: int, source) -> dict | None:
     return record
 
 
-def _lines(raw, codec: str):
+def _text(raw, codec: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding=codec, newline="\n")
+
+
+def _lines(text: io.TextIOWrapper, source) -> Iterator[str]:
+    """The lines of the file, each refused once longer than :data:`classifier.defaults.MAX_ROW_CHARS`."""
+    lines = BoundedLines(text, source)
+    for line in lines:
+        yield line
+        lines.row_done()
 
 
 def jsonl_keys(source, fmt: TableFormat, codec: str) -> list[str]:
@@ -67,8 +76,8 @@ def jsonl_keys(source, fmt: TableFormat, codec: str) -> list[str]:
     text = None
     try:
         refuse_non_text(raw, source, fmt, codec)
-        text = _lines(raw, codec)
-        for number, line in enumerate(text, 1):
+        text = _text(raw, codec)
+        for number, line in enumerate(_lines(text, source), 1):
             record = json_record(line, number, source)
             if record is not None:
                 keys.update(dict.fromkeys(record))
@@ -91,11 +100,11 @@ def iter_jsonl(source, fmt: TableFormat, chunk_size: int | None, codec: str) -> 
     text = None
     try:
         refuse_non_text(raw, source, fmt, codec)
-        text = _lines(raw, codec)
+        text = _text(raw, codec)
         limit = chunk_size or 2**62
         rows: list[dict] = []
         yielded = False
-        for number, line in enumerate(text, 1):
+        for number, line in enumerate(_lines(text, source), 1):
             record = json_record(line, number, source)
             if record is None:
                 continue

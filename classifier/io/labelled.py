@@ -17,6 +17,7 @@ from classifier.fingerprints import table_sha256
 from classifier.io.annotations import annotation_export, read_annotations
 from classifier.io.tables import STDIO, read_table
 from classifier.labels import LabelSpec, cell_text, label_layout, parse_multi, parse_single
+from classifier.text_limits import cut_texts
 
 
 def default_dataset() -> Path:
@@ -40,6 +41,7 @@ class LabelledData:
     rows_read: int
     skipped: dict = field(default_factory=dict)
     sha256: str = ""
+    texts_cut: int = 0
 
     @property
     def label_set(self) -> list[str]:
@@ -59,6 +61,7 @@ def read_labelled(
     encoding: str | None = None,
     fingerprint: bool = True,
     every_row: bool = False,
+    max_chars: int | None = None,
 ) -> LabelledData:
     """Read a labelled table, dropping rows with no text (and, single-label, no label).
 
@@ -68,7 +71,9 @@ def read_labelled(
     reads the file once more for its SHA-256 (``sha256``; empty without it).
     ``every_row`` drops nothing (the audit reports those rows): ``texts`` and
     ``labels`` then hold every row in file order, ``''`` for a missing cell of text or
-    single label; ``skipped`` still counts the rows that would be dropped.
+    single label; ``skipped`` still counts the rows that would be dropped. A text longer than
+    ``max_chars`` characters (default :data:`classifier.defaults.MAX_TEXT_CHARS`) is cut to its first
+    ``max_chars``, and counted in ``texts_cut``.
     """
     export = annotation_export(source)
     df, unlabelled = (read_annotations(source, export, text_col=text_col, label_col=label_col, label_sep=label_sep,
@@ -92,12 +97,14 @@ def read_labelled(
         keep = pd.Series(True, index=df.index)
     labels = parse_multi(df.loc[keep, column], label_sep) if multi_label else raw[keep].tolist()
     kept = df.loc[keep, text_col].astype(object)
+    texts, cut = cut_texts(kept.where(kept.notna(), "").map(str).tolist(), max_chars)
     return LabelledData(
-        texts=kept.where(kept.notna(), "").map(str).tolist(),
+        texts=texts,
         labels=labels,
         spec=spec,
         source=name,
         rows_read=len(df) + sum(unlabelled.values()),
         skipped=skipped,
         sha256=table_sha256(source, df) if fingerprint else "",
+        texts_cut=cut,
     )

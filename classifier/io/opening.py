@@ -1,6 +1,7 @@
-"""Opening a table's bytes for the readers: standard input, local files and URLs, gzip or not; refusing
-files that are not text tables (gzip without ``.gz``, ZIP/Excel, Parquet, UTF-16 without `encoding`,
-binary files); and turning undecodable bytes into a message naming the line.
+"""Opening a table's bytes for the readers: standard input, local files and URLs, gzip or not (decompressed
+as a stream); refusing files that are not text tables (gzip without ``.gz``, ZIP/Excel, Parquet, UTF-16
+without `encoding`, binary files); reading lines with a bound on a row's length (:class:`BoundedLines`);
+and turning undecodable bytes into a message naming the line.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from classifier import defaults
 from classifier.errors import InputError, TableError
 from classifier.io.formats import STDIO, TableFormat, is_url, source_name
 
@@ -47,6 +49,45 @@ def open_binary(source: str | Path, fmt: TableFormat):
     if fmt.gzip:
         return gzip.open(source, "rb")
     return open(source, "rb")
+
+
+class BoundedLines:
+    """The lines of a text stream, for a reader that builds rows from them, refusing a row longer than
+    ``limit`` characters (default :data:`classifier.defaults.MAX_ROW_CHARS`) as soon as it passes the
+    limit, without reading (or holding) the rest of it.
+
+    A row may span several lines (a quoted CSV field with line breaks): the reader calls
+    :meth:`row_done` after each row, and the count starts again.
+    """
+
+    def __init__(self, text, source, limit: int | None = None):
+        self.text, self.source = text, source
+        self.limit = defaults.MAX_ROW_CHARS if limit is None else limit
+        self.used = 0
+        self.lines = 0
+        self.row_start = 1
+
+    def __iter__(self) -> BoundedLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.text.readline(self.limit - self.used + 1)
+        if not line:
+            raise StopIteration
+        self.used += len(line)
+        self.lines += 1
+        if self.used > self.limit:
+            raise TableError(f"{source_name(self.source)}: the row starting on line {self.row_start:,} is longer "
+                             f"than {self.limit:,} characters, the most one row may hold (so that one cell cannot "
+                             "fill memory); it was not read further.",
+                             "Shorten or split that text: only its first `max_chars` characters would be scored "
+                             "anyway.")
+        return line
+
+    def row_done(self) -> None:
+        """Start counting a new row (the next line is its first)."""
+        self.used = 0
+        self.row_start = self.lines + 1
 
 
 def release(raw, text=None) -> None:
@@ -109,18 +150,24 @@ def decode_error(source, fmt: TableFormat, encoding: str, codec: str, exc: Unico
 
 
 def undecodable_line(source, fmt: TableFormat, codec: str) -> int | None:
-    """The number of the first line of a file that ``codec`` cannot decode (``None`` if unknown)."""
+    """The number of the first line of a file that ``codec`` cannot decode (``None`` if unknown).
+
+    The file is read in blocks of 1 MiB, so a gigantic line is never held whole.
+    """
     if not rereadable(source) or codecs.lookup(codec).name.startswith(("utf-16", "utf-32")):
         return None
     decoder = codecs.getincrementaldecoder(codec)()
+    lines = 1
     try:
         handle = open_binary(source, fmt)
         try:
-            for number, line in enumerate(handle, 1):
+            while block := handle.read(1024**2):
+                pending = len(decoder.getstate()[0])
                 try:
-                    decoder.decode(line)
-                except UnicodeDecodeError:
-                    return number
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    return lines + block[:max(exc.start - pending, 0)].count(b"\n")
+                lines += block.count(b"\n")
         finally:
             handle.close()
     except (OSError, EOFError, zlib.error):

@@ -51,10 +51,10 @@ def _init_worker(payload: bytes) -> None:
 
 
 def _score_and_encode(model: Model, chunk: pd.DataFrame, decision: Decision, kind: str, header: bool):
-    out, scored = score_chunk(model, chunk, decision)
+    out, scored, cut = score_chunk(model, chunk, decision)
     if kind == "parquet":
-        return out, scored
-    return encode_rows(out, kind, header=header), scored
+        return out, (scored, cut)
+    return encode_rows(out, kind, header=header), (scored, cut)
 
 
 def _worker_task(chunk: pd.DataFrame, decision: Decision, kind: str, header: bool):
@@ -87,7 +87,7 @@ class _OrderedScorer:
         self.rows_seen = 0
 
     def run(self, items) -> Iterator[tuple]:
-        """Yield ``(result, scored, meta)`` per chunk item ``(chunk, kind, header, meta)``, and ``_Close`` markers.
+        """Yield ``(result, (scored, cut), meta)`` per chunk item ``(chunk, kind, header, meta)``, and ``_Close`` markers.
 
         Chunks scored in this process use ``jobs`` vectorising threads, so
         ``jobs=1`` keeps to one core.
@@ -165,6 +165,7 @@ def predict_table(
     probs: bool = False,
     explain: bool = False,
     safe_csv: bool = False,
+    max_chars: int | None = None,
     fmt: str | None = None,
     chunk_size: int = defaults.CHUNK_SIZE,
     encoding: str | None = None,
@@ -193,8 +194,11 @@ def predict_table(
     unscored. With ``safe_csv``, every text cell a spreadsheet would run as a
     formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return)
     is written with a leading ``'``; without it, input cells pass through
-    unchanged. Returns counts: ``{"rows_read", "rows_scored", "rows_skipped",
-    "output"}``, plus ``"outputs"`` (the files written) with ``output_dir``.
+    unchanged. A text longer than ``max_chars`` characters (default
+    :data:`classifier.defaults.MAX_TEXT_CHARS`) is scored on its first
+    ``max_chars`` characters (its cell is written back whole) and counted in
+    ``texts_cut``. Returns counts: ``{"rows_read", "rows_scored", "rows_skipped",
+    "texts_cut", "output"}``, plus ``"outputs"`` (the files written) with ``output_dir``.
 
     ``progress(stage, rows_done, None, work_done=bytes_read, work_total=bytes)``
     is called after each chunk is written; the byte counts (compressed bytes
@@ -208,7 +212,7 @@ def predict_table(
     check_at_least("chunk_size", chunk_size, 1, "Use a value such as 10000.")
     check_at_least("jobs", jobs, 1, "Leave it out to use every core.")
     decision = Decision.for_model(model, text_col=text_col, top_k=top_k, threshold=threshold, probs=probs,
-                                  explain=explain, safe_csv=safe_csv)
+                                  explain=explain, safe_csv=safe_csv, max_chars=max_chars)
     if engine == "dask":
         from classifier.prediction.dask_engine import predict_table as dask_predict_table
 
@@ -231,7 +235,7 @@ def predict_table(
     jobs = cores if jobs is None else min(jobs, cores)
     plan = plan_outputs(expand_inputs(source), output, output_dir, fmt)
     total_bytes = None if any(job.size is None for job in plan) else sum(job.size for job in plan)
-    counts = {"read": 0, "scored": 0}
+    counts = {"read": 0, "scored": 0, "cut": 0}
     scorer = _OrderedScorer(model, decision, jobs, parallel_min_rows)
     progress("Predicting", 0, None, work_done=0, work_total=total_bytes)
     with _Writers(fmt) as writers:
@@ -239,7 +243,7 @@ def predict_table(
             if isinstance(item, _Close):
                 writers.close(item.output)
                 continue
-            result, scored, (output_path, position, rows) = item
+            result, (scored, cut), (output_path, position, rows) = item
             writer = writers.open[output_path]
             if isinstance(result, str):
                 writer.write_encoded(result, rows)
@@ -247,9 +251,11 @@ def predict_table(
                 writer.write(result)
             counts["read"] += rows
             counts["scored"] += scored
+            counts["cut"] += cut
             progress("Predicting", counts["read"], None, work_done=position, work_total=total_bytes)
     summary = {"rows_read": counts["read"], "rows_scored": counts["scored"],
-               "rows_skipped": counts["read"] - counts["scored"], "output": plan[0].output}
+               "rows_skipped": counts["read"] - counts["scored"], "texts_cut": counts["cut"],
+               "output": plan[0].output}
     if output_dir is not None:
         summary.update(output=str(output_dir), outputs=[job.output for job in plan])
     if notes:

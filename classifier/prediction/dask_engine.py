@@ -75,16 +75,16 @@ def input_files(source: str | Path) -> tuple[list[str | LocatedPath], TableForma
 
 
 def predict_file(source, target, model: Model, decision: Decision, kind: str, encoding: str | None,
-                 chunk_size: int | None, stop: str | None = None) -> tuple[int, int]:
+                 chunk_size: int | None, stop: str | None = None) -> tuple[int, int, int]:
     """Score every row of the table ``source`` and write them to ``target`` in format ``kind``, chunk by
-    chunk, as the local engine does; return (rows, rows scored). Runs on a worker.
+    chunk, as the local engine does; return (rows, rows scored, texts cut). Runs on a worker.
 
     ``stop`` names a :class:`distributed.Event`, checked before each chunk: once
     it is set (another task failed), the task raises :class:`Stopped` and
     writes nothing.
     """
     stopped = _event(stop).is_set if stop else (lambda: False)
-    rows = scored = 0
+    rows = scored = cut = 0
     with contextlib.ExitStack() as stack:
         writer = None
         for chunk in iter_table(source, chunk_size=chunk_size, encoding=encoding):
@@ -94,10 +94,10 @@ def predict_file(source, target, model: Model, decision: Decision, kind: str, en
             if writer is None:
                 decision.check_columns(chunk.columns, source)
                 writer = stack.enter_context(TableWriter(target, kind))
-            out, chunk_scored = score_chunk(model, chunk, decision)
+            out, chunk_scored, chunk_cut = score_chunk(model, chunk, decision)
             writer.write(out)
-            rows, scored = rows + len(out), scored + chunk_scored
-    return rows, scored
+            rows, scored, cut = rows + len(out), scored + chunk_scored, cut + chunk_cut
+    return rows, scored, cut
 
 
 def _event(name: str, client=None):
@@ -140,7 +140,7 @@ def predict_table(
     ``scheduler`` is a scheduler address; without it a local cluster of
     ``workers`` processes (default: one per core, at most one per input file)
     on 127.0.0.1 runs the job. The output format is ``fmt``, else the input's.
-    Returns the counts ``{"rows_read", "rows_scored", "rows_skipped", "output", "outputs"}``.
+    Returns the counts ``{"rows_read", "rows_scored", "rows_skipped", "texts_cut", "output", "outputs"}``.
     """
     require_dask()
     import fsspec
@@ -169,12 +169,12 @@ def predict_table(
         futures = [client.submit(predict_file, name, located(target), shared_model, decision, kind, encoding,
                                  chunk_size, stop, pure=False)
                    for name, target in zip(files, targets)]
-        rows = scored = done = 0
+        rows = scored = cut = done = 0
         progress("Predicting", 0, None, work_done=0, work_total=len(futures))
         try:
             for future in as_completed(futures):
-                file_rows, file_scored = future.result()
-                rows, scored, done = rows + file_rows, scored + file_scored, done + 1
+                file_rows, file_scored, file_cut = future.result()
+                rows, scored, cut, done = rows + file_rows, scored + file_scored, cut + file_cut, done + 1
                 progress("Predicting", rows, None, work_done=done, work_total=len(futures))
         except BaseException as exc:
             _event(stop, client).set()  # running tasks stop at their next chunk, waiting ones at their first
@@ -188,8 +188,8 @@ def predict_table(
                 raise ClassifierError("The Dask workers cannot import classifier.",
                                       "Install classifier on every worker: " + EXTRA_HINT.split(": ", 1)[1]) from exc
             raise
-    return {"rows_read": rows, "rows_scored": scored, "rows_skipped": rows - scored, "output": str(output_dir),
-            "outputs": targets}
+    return {"rows_read": rows, "rows_scored": scored, "rows_skipped": rows - scored, "texts_cut": cut,
+            "output": str(output_dir), "outputs": targets}
 
 
 __all__ = ["input_files", "predict_file", "predict_table", "require_dask"]

@@ -15,6 +15,7 @@ from classifier import defaults
 from classifier.errors import ColumnError, InputError
 from classifier.labels import cell_text, chosen, decide
 from classifier.model import Model
+from classifier.text_limits import cut_texts, text_limit
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,12 @@ class Decision:
     probs: bool = False
     explain: bool = False
     safe_csv: bool = False
+    max_chars: int = defaults.MAX_TEXT_CHARS
 
     @classmethod
     def for_model(cls, model: Model, *, text_col: str = defaults.TEXT_COL, top_k: int | None = None,
                   threshold: float | None = None, probs: bool = False, explain: bool = False,
-                  safe_csv: bool = False) -> "Decision":
+                  safe_csv: bool = False, max_chars: int | None = None) -> "Decision":
         sep = model.card.get("label_sep", defaults.LABEL_SEP)
         if not model.multi_label and (top_k or 1) > 1:
             joined = [label for label in model.labels if sep in label]
@@ -46,7 +48,7 @@ class Decision:
         return cls(text_col=text_col, labels=tuple(model.labels), multi_label=model.multi_label,
                    sep=model.card.get("label_sep", defaults.LABEL_SEP), top_k=top_k,
                    threshold=_hashable(model.threshold_for(threshold)), probs=probs, explain=explain,
-                   safe_csv=safe_csv)
+                   safe_csv=safe_csv, max_chars=text_limit(max_chars))
 
     @property
     def several(self) -> bool:
@@ -69,10 +71,12 @@ class Decision:
         return names
 
 
-def score_chunk(model: Model, chunk: pd.DataFrame, decision: Decision) -> tuple[pd.DataFrame, int]:
-    """``chunk`` with the prediction columns added, and how many of its rows were scored.
+def score_chunk(model: Model, chunk: pd.DataFrame, decision: Decision) -> tuple[pd.DataFrame, int, int]:
+    """``chunk`` with the prediction columns added, how many of its rows were scored, and how many of
+    their texts were scored on their first ``decision.max_chars`` characters only.
 
-    Rows whose text is empty (after stripping) are kept with an empty label and score.
+    Rows whose text is empty (after stripping) are kept with an empty label and score. Every input
+    cell is written back whole, a cut text too.
     """
     texts = cell_text(chunk[decision.text_col])
     keep = np.flatnonzero((texts != "").to_numpy())
@@ -81,8 +85,9 @@ def score_chunk(model: Model, chunk: pd.DataFrame, decision: Decision) -> tuple[
     scores_col = np.full(n, "" if decision.several else np.nan, dtype=object if decision.several else float)
     prob_cols = np.full((n, len(decision.labels)), np.nan)
     terms_col = np.full(n, "", dtype=object)
+    cut = 0
     if len(keep):
-        kept_texts = chunk[decision.text_col].iloc[keep].map(str).tolist()
+        kept_texts, cut = cut_texts(chunk[decision.text_col].iloc[keep].map(str).tolist(), decision.max_chars)
         p = np.asarray(model.predict_proba(kept_texts))
         labels_col[keep], scores_col[keep] = cells(p, decision)
         prob_cols[keep] = p.round(4)
@@ -99,7 +104,7 @@ def score_chunk(model: Model, chunk: pd.DataFrame, decision: Decision) -> tuple[
         out[defaults.PREDICTED_TERMS] = terms_col
     if decision.safe_csv:
         out = neutralised(out)
-    return out, len(keep)
+    return out, len(keep), cut
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

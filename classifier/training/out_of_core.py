@@ -41,6 +41,7 @@ from classifier.labels import cell_text, check_label_names, find_label_column, l
 from classifier.metrics import score
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
+from classifier.text_limits import cut_note, cut_texts
 from classifier.training.card import model_card
 from classifier.validation import holdout_size
 
@@ -164,6 +165,8 @@ def train(
                        "rows_test": len(pairs), "rows_train": spill["train_rows"], "refit_on_all_rows": False}
     notes = ["Trained out of core: hashed word 1-2-grams, linear SVMs fitted by SGD over "
              f"{passes} passes, Platt-calibrated on {sum(len(p[1]) for p in calib_rows):,} rows kept out of training."]
+    if spill["texts_cut"]:
+        notes.append(cut_note(spill["texts_cut"], "trained on"))
     if holdout["source"] == "split":
         notes.append("The held-out rows are a random (unstratified) slice; the saved model was not refitted on them.")
     params = {
@@ -245,7 +248,7 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
     multis: Counter = Counter()
     has_sep = column == "labels"
     holdout_texts, holdout_labels = [], []
-    rows_read = empty_text = no_label = train_rows = 0
+    rows_read = empty_text = no_label = train_rows = texts_cut = 0
     total = None if str(source) == STDIO else Path(source).stat().st_size
 
     def chain():
@@ -262,7 +265,8 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
         has_text = (texts != "").to_numpy()
         empty_text += int((~has_text).sum())
         no_label += int((has_text & (label_cells == "").to_numpy()).sum())
-        texts = chunk[text_col][has_text].map(str).tolist()
+        texts, chunk_cut = cut_texts(chunk[text_col][has_text].map(str).tolist())
+        texts_cut += chunk_cut
         cells = [label_name(c) for c in label_cells[has_text].tolist()]
         if not texts:
             continue
@@ -302,6 +306,7 @@ def _spill(source, name, features: HashedTfidf, rng, scratch: Path, *, text_col,
         "buckets": buckets, "calibration": calibration, "multi_label": multi, "labels": labels,
         "label_counts": counts_out, "label_col": column, "holdout_texts": holdout_texts,
         "holdout_labels": holdout_labels, "rows_read": rows_read, "train_rows": train_rows,
+        "texts_cut": texts_cut,
         "skipped": {"empty_text": empty_text, **({} if multi else {"missing_label": no_label})},
         "sha256": "" if str(source) == STDIO else file_sha256(source),
     }
