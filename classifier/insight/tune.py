@@ -226,7 +226,9 @@ def tune(
         check = {"on": "none: the search did not reach every row", "gain": None, "se": None, "replace": False}
     elif winner["candidate"] != 0:
         check = {"on": "the final round's folds", **decide(winner["folds"], current["folds"])}
-        if not overspends(1 + _MARGIN, n):  # fresh folds of every row: the winner's score there is not selected on
+        check_cost = 1.2 * (current["seconds"] + winner["seconds"])  # both were just timed on every row
+        if time.monotonic() - start + check_cost + rate * n / (folds - 1) <= seconds:
+            # fresh folds of every row: the winner's score there is not the maximum of many noisy scores
             fresh = stratified_folds(y, folds, seed + 1)
             progress("Checking the winner against the current settings on fresh folds", len(trials), total)
             checked = [run(number + 2, c, fresh, n) for c in (0, winner["candidate"])]
