@@ -53,6 +53,7 @@ def test_tune_searches_and_saves_the_best(tmp_path, monkeypatch):
     second = [t for t in trials if t["round"] == 2]
     assert len(first) == defaults.TUNE_CANDIDATES + 1 and first[0]["candidate"] == 0
     assert 0 in {t["candidate"] for t in second} and len(second) < len(first)
+    assert len(second) == 1 + 3  # the current settings and the best third of the 8 drawn, wherever #0 ranked
     assert all(t["settings"].get("nb") is False for t in trials)
     winner = max(second, key=lambda t: (t["mean"], t["candidate"] == 0))
     assert result["winner"]["mean"] == winner["mean"] >= result["current"]["mean"] and winner["rows"] == 90

@@ -5,8 +5,8 @@
 texts; the current settings are always one of the candidates) and runs successive halving over
 rows: every candidate is cross-validated (:func:`classifier.insight.crossval.fold_scores`) on a
 stratified sample of the rows, the best ``1/eta`` go on to ``eta`` times the rows, and so on up to
-every row. The current settings go on to every round, so every candidate is measured against them
-on the same rows and folds. The first cross-validation (the current settings on the first round's
+every row. The current settings go on to every round besides the best third of the drawn ones, so
+every candidate is measured against them on the same rows and folds. The first cross-validation (the current settings on the first round's
 rows) times the search: only as many drawn settings as can go through every round, and the final
 check, within the budget are kept. Before each later cross-validation its time is estimated again;
 when the budget would be overspent, the search stops.
@@ -213,9 +213,9 @@ def tune(
             if not scored:
                 number -= 1
             break
-        ranked = [c for _, c in sorted(scored, key=lambda s: (-s[0], s[1]))]
-        alive = sorted(set(ranked[:max(1, math.ceil(len(ranked) / defaults.TUNE_ETA))]) | {0},
-                       key=lambda c: (c != 0, ranked.index(c)))
+        # the current settings go on anyway; the best third of the drawn ones go on with them (as planned)
+        ranked = [c for _, c in sorted(scored, key=lambda s: (-s[0], s[1])) if c != 0]
+        alive = [0] + ranked[:max(1, math.ceil(len(ranked) / defaults.TUNE_ETA))]
     last = [t for t in trials if t["round"] == number + 1]
     current = next(t for t in last if t["candidate"] == 0)
     winner = max(last, key=lambda t: (t["mean"], t["candidate"] == 0))
