@@ -11,7 +11,7 @@ import pytest
 
 from classifier import api
 from classifier.errors import ColumnError, InputError
-from classifier.insight.suggest import RANDOM, UNCERTAIN, select, uncertainty
+from classifier.insight.suggest import RANDOM, UNCERTAIN, ranking, select, uncertainty
 
 from .conftest import make_multi_rows, make_rows
 
@@ -30,6 +30,13 @@ def test_multi_label_uncertainty_is_the_closest_call_to_each_labels_threshold():
     assert np.isclose(found[1], 1 - 0.05 / 0.5)
     assert np.isclose(found[2], 1 - 0.05 / 0.7)
     assert found.argmax() == 2
+
+
+def test_multi_label_pools_are_ranked_against_probability_one_half():
+    probs = np.array([[0.35, 0.02], [0.5, 0.02], [0.9, 0.3]])
+    assert np.allclose(ranking(probs, True), [1 - 0.15 / 0.5, 1.0, 1 - 0.2 / 0.5])  # not the thresholds [0.5, 0.3]
+    assert np.allclose(ranking(probs[:, :2] / probs[:, :2].sum(1, keepdims=True), False),
+                       uncertainty(probs[:, :2] / probs[:, :2].sum(1, keepdims=True), False))
 
 
 def test_select_takes_the_random_share_then_the_most_uncertain():

@@ -6,7 +6,7 @@ import pytest
 
 from classifier import api, defaults
 from classifier.errors import InputError
-from classifier.insight.tune import candidates, parse_budget, rung_rows
+from classifier.insight.tune import candidates, decide, parse_budget, rung_rows, search_space
 from classifier.settings import Settings
 
 from .conftest import make_rows
@@ -53,9 +53,18 @@ def test_tune_searches_and_saves_the_best(tmp_path, monkeypatch):
     second = [t for t in trials if t["round"] == 2]
     assert len(first) == defaults.TUNE_CANDIDATES + 1 and first[0]["candidate"] == 0
     assert 0 in {t["candidate"] for t in second} and len(second) < len(first)
+    assert len(second) == 1 + 3  # the current settings and the best third of the 8 drawn, wherever #0 ranked
     assert all(t["settings"].get("nb") is False for t in trials)
-    best = max(second, key=lambda t: t["mean"])
-    assert result["best"]["mean"] == best["mean"] >= result["current"]["mean"] and best["rows"] == 90
+    winner = max(second, key=lambda t: (t["mean"], t["candidate"] == 0))
+    assert result["winner"]["mean"] == winner["mean"] >= result["current"]["mean"] and winner["rows"] == 90
+    assert all(len(t["folds"]) == 2 for t in trials)
+    check = result["check"]
+    if winner["candidate"] == 0:
+        assert check is None and result["best"]["candidate"] == 0
+    else:  # the winner was checked against the current settings on fresh folds of every row
+        assert check["on"] == "fresh folds" and [t["candidate"] for t in trials if t["round"] == 3] == [
+            0, winner["candidate"]]
+        assert result["best"]["candidate"] == (winner["candidate"] if check["replace"] else 0)
     model = api.load(result["model"])
     assert model.card["tuning"]["trials"] == trials
     assert model.card["settings"] == result["best"]["settings"]
@@ -94,3 +103,44 @@ def test_a_search_cut_short_keeps_the_current_settings(tmp_path, monkeypatch):
     result = api.tune(data, budget="100s", folds=2, save_to=None)
     assert result["stopped"] == "budget" and all(t["rows"] < 90 for t in result["trials"])
     assert result["best"]["candidate"] == 0 and result["best"]["settings"] == result["current"]["settings"]
+
+
+def test_decide_replaces_only_on_a_gain_above_the_fold_noise():
+    assert decide([0.80, 0.82, 0.81], [0.79, 0.81, 0.80])["replace"]  # +0.01 on every fold
+    noisy = decide([0.85, 0.78, 0.81], [0.79, 0.81, 0.80])  # +0.013 on average, but -0.03 on one fold
+    assert noisy["gain"] > 0 and not noisy["replace"] and noisy["se"] > noisy["gain"]
+    assert not decide([0.80, 0.80], [0.80, 0.80])["replace"]  # a tie keeps the current settings
+    assert not decide([0.79, 0.80], [0.80, 0.81])["replace"]
+
+
+def test_long_texts_do_not_search_character_ngrams():
+    assert "char_ngrams" in search_space(["a short headline"] * 10)
+    assert "char_ngrams" not in search_space([" ".join(["word"] * 300)] * 10)
+    assert "C" not in search_space(["a short headline"], fixed={"C"})
+
+
+def test_a_winner_within_the_fold_noise_keeps_the_current_settings(tmp_path, monkeypatch):
+    """The round's winner is checked on fresh folds; a gain within one standard error keeps the current settings."""
+    import classifier.insight.tune as tuning
+
+    monkeypatch.setattr(defaults, "TUNE_MIN_ROWS", 30)
+    monkeypatch.setattr(defaults, "TUNE_CANDIDATES", 2)
+    scores, final = {}, []
+
+    def fake_scores(data, settings, splits, *, seed, **_):
+        scores.setdefault(settings, 0.5 + 0.1 * len(scores))  # each later candidate scores higher in the search
+        held = [list(h) for _, h in splits]
+        if sum(map(len, held)) == 90 and not final:
+            final.append(held)  # the first folds of every row: the search's last round
+        fresh = sum(map(len, held)) == 90 and held != final[0]
+        values = [0.9, 0.4] if fresh and scores[settings] > 0.5 else [scores[settings]] * 2
+        return [{"micro_f1": v} for v in values]  # fresh folds: the winner +0.15 on average, but -0.1 on one
+
+    monkeypatch.setattr(tuning, "fold_scores", fake_scores)
+    monkeypatch.setattr(tuning, "summarise", lambda results: {"metrics": {"micro_f1": {
+        "mean": sum(r["micro_f1"] for r in results) / len(results), "std": 0.0}}})
+    data = tmp_path / "train.csv"
+    make_rows(n_per_class=30).to_csv(data, index=False)
+    result = api.tune(data, budget="10m", folds=2, save_to=None, seed=0)
+    assert result["winner"]["candidate"] != 0 and result["check"]["on"] == "fresh folds"
+    assert not result["check"]["replace"] and result["best"]["candidate"] == 0

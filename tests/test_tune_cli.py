@@ -32,7 +32,7 @@ def test_tune_prints_the_trials_and_saves_the_model(tmp_path, single_csv):
                                  "--word-ngrams", "1-1", "-q"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.stderr
     assert "Settings tried on" in result.stdout and "(defaults)" not in result.stdout  # word_ngrams is fixed
-    assert "Best: #" in result.stdout and str(model) in result.stdout
+    assert "Winner: #" in result.stdout and str(model) in result.stdout
     info = json.loads(runner.invoke(app, ["info", "--model", str(model), "--json"]).stdout)
     assert info["settings"]["word_ngrams"] == "1-1" and info["tuning"]["folds"] == 2
 

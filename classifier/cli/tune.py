@@ -50,8 +50,8 @@ def tune(
 
     Successive halving: settings drawn at random (and the current ones) are cross-validated on a
     sample of the rows, the best third go on to three times the rows, up to every row; the search
-    stops before it would overspend the budget; unless a round on every row was reached, the
-    current settings are kept.
+    stops before it would overspend the budget. The current settings are kept unless a round on
+    every row was reached and its winner beats them on fresh folds by more than one standard error.
     Settings given as options or in --config are kept fixed. Choose on training data only: score
     the saved model on a test table afterwards (evaluate, compare).
 
@@ -77,10 +77,16 @@ def tune(
         table.add_row(str(trial["round"]), f"{trial['rows']:,}", str(trial["candidate"]), f"{trial['mean']:.4f}",
                       f"{trial['std']:.4f}", f"{trial['seconds']:.1f}", shown)
     out.print(table)
-    best, current = result["best"], result["current"]
+    best, current, winner, check = result["best"], result["current"], result["winner"], result["check"]
     ending = "finished" if result["stopped"] == "finished" else "stopped by the budget"
-    out.print(f"Search {ending}. Best: #{best['candidate']} with {metric_name} {best['mean']:.4f} on "
-              f"{best['rows']:,} rows (current settings #0: {current['mean']:.4f}).", soft_wrap=True, highlight=False)
+    out.print(f"Search {ending}. Winner: #{winner['candidate']} with {metric_name} {winner['mean']:.4f} on "
+              f"{winner['rows']:,} rows (current settings #0: {current['mean']:.4f}).", soft_wrap=True, highlight=False)
+    if check is not None and check["gain"] is None:
+        out.print(f"Kept the current settings: {check['on']}.", soft_wrap=True, highlight=False)
+    elif check is not None:
+        verdict = "replaces" if check["replace"] else "does not replace"
+        out.print(f"Check on {check['on']}: the winner's gain {check['gain']:+.4f} (standard error {check['se']:.4f}) "
+                  f"{verdict} the current settings.", soft_wrap=True, highlight=False)
     out.print("Settings: " + ", ".join(f"{k}={v}" for k, v in best["settings"].items()), soft_wrap=True,
               highlight=False)
     out.print(f"Saved the model trained on all {result['rows']:,} rows to {result['model']}", soft_wrap=True,

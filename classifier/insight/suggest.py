@@ -1,8 +1,12 @@
 """The labelling loop: which unlabelled texts to label next, and the file to label them in.
 
 :func:`uncertainty` measures how unsure a model is of each text: single-label, one minus the
-margin between its two most probable labels; multi-label, how close the label nearest its
-threshold is to that threshold (0 at 0 or 1, 1 on the threshold). :func:`select` picks a batch:
+margin between its two most probable labels; multi-label, how close the label nearest a
+threshold is to it (0 at 0 or 1, 1 on the threshold). :func:`suggest` ranks multi-label pools
+against probability 0.5, the most uncertain a calibrated label can be, not against the model's
+per-label decision thresholds: chosen for F1 on few labelled rows, those are noisy, and in the
+labelling-loop simulation (``benchmarks/active_learning.py``, India police events) ranking by
+them learnt more slowly. :func:`select` picks a batch:
 a ``random_share`` of rows drawn uniformly from the pool (so that scores measured on them stay
 unbiased), the rest the most uncertain rows, and never two near-duplicates in one batch (word
 shingles and Jaccard similarity, :func:`classifier.audit.duplicates.near_duplicate_pairs`).
@@ -54,6 +58,12 @@ def uncertainty(probs: np.ndarray, multi_label: bool, thresholds=None) -> np.nda
     room = np.where(probs >= t, 1 - t, t)
     distance = np.abs(probs - t) / np.maximum(room, 1e-12)
     return 1 - np.clip(distance.min(axis=1), 0, 1)
+
+
+def ranking(probs: np.ndarray, multi_label: bool) -> np.ndarray:
+    """The uncertainty :func:`suggest` ranks a pool by: :func:`uncertainty`, multi-label against probability 0.5
+    (the label whose calibrated probability is nearest a coin toss), whatever the model's decision thresholds."""
+    return uncertainty(probs, multi_label, None if not multi_label else defaults.THRESHOLD_MULTI)
 
 
 @dataclass
@@ -168,7 +178,7 @@ def suggest(
     progress("Scoring the pool", 0, len(kept))
     probs = model.predict_proba(kept)
     progress("Scoring the pool", len(kept), len(kept))
-    scores = uncertainty(probs, model.multi_label, model.thresholds)
+    scores = ranking(probs, model.multi_label)
     progress("Choosing the texts")
     chosen = select(kept, scores, n, random_share=random_share, seed=seed)
     guesses, guess_scores = decide(probs[chosen.index], model.labels, model.multi_label,
