@@ -34,7 +34,7 @@ def test_readme_options_exist():
     """Every ``classifier COMMAND ... --option`` shown in the README is an option of that command."""
     runner = CliRunner()
     helps = {}
-    for command, rest in re.findall(r"classifier (train|predict|evaluate|info|explain|audit|convert)\b([^\n`]*)", README):
+    for command, rest in re.findall(r"classifier (train|predict|evaluate|info|explain|audit|convert|cv|tune|compare|suggest|card|serve)\b([^\n`]*)", README):
         if command not in helps:
             helps[command] = runner.invoke(app, [command, "--help"], env={"COLUMNS": "300"}).stdout
         for option in re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", rest):
