@@ -134,6 +134,17 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         self.calibration_ = fit_calibration(margins, target, self.multi_label_)
         return self
 
+    def adopt_calibration(self, other: CalibratedLinearSVC) -> CalibratedLinearSVC:
+        """Take ``other``'s calibration (and decision thresholds): for a model refitted on more rows of the
+        same task, whose own out-of-fold calibration would repeat the cross-validation fits. A single-label
+        calibration (a temperature and a top-label curve) does not depend on the number of classes."""
+        if self.multi_label_ != other.multi_label_ or (self.multi_label_ and len(self.classes_) != len(other.classes_)):
+            raise ValueError("a calibration can be adopted only from a model of the same task and labels")
+        self.calibration_ = other.calibration_
+        self.thresholds_ = getattr(other, "thresholds_", None)
+        self.calibration_folds_ = other.calibration_folds_
+        return self
+
     def _threads(self) -> int:
         if self.n_jobs is None or self.n_jobs < 1:
             return os.cpu_count() or 1
@@ -166,9 +177,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     def _out_of_fold_margins(self, X, y, target, pool, folds):
         n = X.shape[0]
         folds = max(2, min(folds, n))
-        if self.multi_label_:
-            splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
-        elif np.unique(y, return_counts=True)[1].max() < folds:  # every class too small to stratify
+        if self.multi_label_ or np.unique(y, return_counts=True)[1].max() < folds:
             splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
         else:
             splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
