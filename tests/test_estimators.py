@@ -210,11 +210,11 @@ def test_an_interruption_during_the_per_label_fits_starts_no_further_fit(monkeyp
     calls = []
     real = CalibratedLinearSVC._fit_one
 
-    def interrupted(self, X, scale, positive):
+    def interrupted(self, *args):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(self, X, scale, positive)
+        return real(self, *args)
 
     monkeypatch.setattr(CalibratedLinearSVC, "_fit_one", interrupted)
     rng = np.random.default_rng(0)
