@@ -43,7 +43,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     but liblinear draws its coordinate order from one process-wide random
     generator, so fits on several threads interleave its draws and differ run
     to run (by about 1e-5 in the weights); the default, one thread, gives the
-    same model for the same data and seed.
+    same model for the same data and seed. ``tol`` is liblinear's stopping tolerance (see
+    :data:`classifier.defaults.SVM_TOL`).
 
     Single-label (``y`` a 1-D array of labels): the per-class probabilities
     are normalised to sum to one. Multi-label (``y`` a 2-D 0/1 indicator
@@ -64,11 +65,13 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
 
     classes = None  # models saved before these parameters existed
     thresholds = None
+    tol = 1e-4  # liblinear's default, which models saved before ``tol`` existed were fitted with
 
     def __init__(self, C: float = defaults.MODEL["C"], nb_weighting: bool = defaults.MODEL["nb_weighting"],
                  calibration_folds: int = defaults.MODEL["calibration_folds"],
                  class_weight=defaults.MODEL["class_weight"], n_jobs: int | None = defaults.MODEL["n_jobs"],
-                 random_state: int = defaults.SEED, classes=None, thresholds=defaults.MODEL["thresholds"]):
+                 random_state: int = defaults.SEED, classes=None, thresholds=defaults.MODEL["thresholds"],
+                 tol: float = defaults.SVM_TOL):
         self.C = C
         self.nb_weighting = nb_weighting
         self.calibration_folds = calibration_folds
@@ -77,6 +80,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.classes = classes
         self.thresholds = thresholds
+        self.tol = tol
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -175,7 +179,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         Xs = sparse.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state).fit(Xs, positive)
+            svm = LinearSVC(C=self.C, class_weight=self.class_weight, tol=self.tol,
+                            random_state=self.random_state).fit(Xs, positive)
         weights = svm.coef_[0] if scale is None else svm.coef_[0] * scale
         return weights.astype(np.float32), float(svm.intercept_[0])
 
