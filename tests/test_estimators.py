@@ -260,3 +260,15 @@ def test_adopting_a_calibration_needs_the_same_task():
     with pytest.raises(ValueError, match="same task"):
         multi.adopt_calibration(single)
     assert CalibratedLinearSVC().fit(X, y, calibrate=False).adopt_calibration(single).calibration_ is single.calibration_
+
+
+def test_the_solver_tolerance_reaches_liblinear_and_old_models_keep_liblinears_default():
+    texts, y = single_texts()
+    X = TextFeatures(min_df=1).fit_transform(texts)
+    assert CalibratedLinearSVC().tol == defaults.SVM_TOL
+    loose = CalibratedLinearSVC(tol=1.0, calibration_folds=0).fit(X, y)
+    tight = CalibratedLinearSVC(tol=1e-6, calibration_folds=0).fit(X, y)
+    assert not np.array_equal(loose.coef_, tight.coef_)
+    old = CalibratedLinearSVC()
+    del old.__dict__["tol"]  # as unpickled from a model saved before the parameter existed
+    assert clone(old).get_params()["tol"] == 1e-4
