@@ -1,18 +1,22 @@
 """Training time against the number of labels (issue 16, class 10), on synthetic single-label tables.
 
     python -m benchmarks.labels [--labels 500 1000 2000] [--rows 10000] [--work DIR]
+    python -m benchmarks.labels --tables FILE.csv ... [--rows 3000]
 
 For each label count, builds ``labels_<labels>_<rows>.csv``: every row is 34 words, 30 drawn uniformly
 from 20,000 background words (``w0`` ... ``w19999``) and 4 drawn from its label's 5 keywords
 (``k<label>_0`` ... ``k<label>_4``), rows assigned to labels uniformly at random (seeded). Then
 trains the default model on it (``classifier.train``: held-out slice, calibration, refit, as
 ``classifier train`` does), one table after another in this process, and prints a Markdown
-table of training wall seconds, seconds per label and held-out accuracy.
+table of training wall seconds, seconds per label, peak resident memory and held-out accuracy. With
+``--tables``, the first ``--rows`` rows of each given table (columns ``text`` and ``label``) are timed
+instead (peak memory is then the process's peak so far: run one table per process to compare it).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -48,18 +52,30 @@ def main(argv=None) -> int:
     parser.add_argument("--labels", type=int, nargs="+", default=[500, 1000, 2000])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--work", type=Path, default=None, help="folder for the tables (default: a temporary one)")
+    parser.add_argument("--tables", type=Path, nargs="*", help="time these tables' first --rows rows instead")
     args = parser.parse_args(argv)
-    lines = ["| labels | rows | train s | s per label | held-out accuracy |", "|---|---|---|---|---|"]
+    lines = ["| table | labels | rows | train s | s per label | peak MB | held-out accuracy |",
+             "|---|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        for labels in args.labels:
-            path = build_table(work / f"labels_{labels}_{args.rows}.csv", labels, args.rows)
+        if args.tables:
+            tables = []
+            for table in args.tables:
+                frame = pd.read_csv(table, keep_default_na=False).iloc[:args.rows]
+                frame.to_csv(work / table.name, index=False)
+                tables.append((table.name, frame["label"].nunique(), work / table.name))
+        else:
+            tables = [(f"synthetic_{labels}", labels,
+                       build_table(work / f"labels_{labels}_{args.rows}.csv", labels, args.rows))
+                      for labels in args.labels]
+        for name, labels, path in tables:
             start = time.perf_counter()
             model = classifier.train(path)
             seconds = time.perf_counter() - start
             accuracy = model.card["metrics"].get("accuracy")
-            lines.append(f"| {labels:,} | {args.rows:,} | {seconds:.1f} | {seconds / labels:.3f} | "
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            lines.append(f"| {name} | {labels:,} | {args.rows:,} | {seconds:.1f} | {seconds / labels:.3f} | {peak:,.0f} | "
                          f"{'' if accuracy is None else f'{accuracy:.3f}'} |")
             print(lines[-1], flush=True)
     print("\n".join(lines))
