@@ -16,7 +16,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import classifier
 from classifier import defaults
 from classifier.estimators.features import TextFeatures
-from classifier.estimators.holdout import Holdout
+from classifier.estimators.holdout import Holdout, split
 from classifier.estimators.pipeline import (
     FEATURES,
     MODEL,
@@ -210,11 +210,11 @@ def test_an_interruption_during_the_per_label_fits_starts_no_further_fit(monkeyp
     calls = []
     real = CalibratedLinearSVC._fit_one
 
-    def interrupted(self, X, scale, positive):
+    def interrupted(self, *args):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(self, X, scale, positive)
+        return real(self, *args)
 
     monkeypatch.setattr(CalibratedLinearSVC, "_fit_one", interrupted)
     rng = np.random.default_rng(0)
@@ -225,3 +225,50 @@ def test_an_interruption_during_the_per_label_fits_starts_no_further_fit(monkeyp
     with pytest.raises(KeyboardInterrupt):
         CalibratedLinearSVC(calibration_folds=0, n_jobs=1).fit(X, y)
     assert len(calls) <= 4  # the failing fit, and at most the one its worker had already started; not all 30
+
+
+def test_single_label_refit_reuses_the_slice_models_out_of_fold_calibration(monkeypatch):
+    """A single-label slice too small to calibrate on: the refit takes the slice model's out-of-fold calibration
+    instead of cross-validating again (4 rounds of per-class fits, not 6); multi-label models still recalibrate."""
+    texts, y = single_texts()
+    rounds = []
+    original = CalibratedLinearSVC._fit_svms
+    monkeypatch.setattr(CalibratedLinearSVC, "_fit_svms",
+                        lambda self, X, target, pool: rounds.append(X.shape[0]) or original(self, X, target, pool))
+    monkeypatch.setattr(defaults, "MIN_SLICE_POSITIVES", 1_000)  # no slice can calibrate
+    pipeline = build_pipeline(holdout=0.2, seed=1).fit(texts, y)
+    assert not pipeline.holdout_.calibrated_on_slice and len(rounds) == 4 and rounds[-1] == len(texts)
+    final = pipeline.named_steps[MODEL]
+    train, _, _ = split(y, False, 0.2, 1)
+    slice_model = build_pipeline(seed=1).fit([texts[i] for i in train], y[train]).named_steps[MODEL]
+    for key, value in slice_model.calibration_.items():
+        np.testing.assert_array_equal(final.calibration_[key], value)
+    assert final.calibration_folds_ == defaults.MODEL["calibration_folds"]
+    rounds.clear()
+    frame = make_multi_rows(n=120, seed=6)
+    rows = [tuple(cell.split("|")) if cell else () for cell in frame["labels"].fillna("")]
+    names = sorted({label for row in rows for label in row})
+    build_pipeline(holdout=0.2, seed=1, model={"classes": names}).fit(frame["text"].tolist(), rows)
+    assert len(rounds) == 6
+
+
+def test_adopting_a_calibration_needs_the_same_task():
+    texts, y = single_texts()
+    X = TextFeatures(min_df=1).fit_transform(texts)
+    single = CalibratedLinearSVC().fit(X, y)
+    multi = CalibratedLinearSVC().fit(X, np.stack([y == y[0], y != y[0]], axis=1).astype(int))
+    with pytest.raises(ValueError, match="same task"):
+        multi.adopt_calibration(single)
+    assert CalibratedLinearSVC().fit(X, y, calibrate=False).adopt_calibration(single).calibration_ is single.calibration_
+
+
+def test_the_solver_tolerance_reaches_liblinear_and_old_models_keep_liblinears_default():
+    texts, y = single_texts()
+    X = TextFeatures(min_df=1).fit_transform(texts)
+    assert CalibratedLinearSVC().tol == defaults.SVM_TOL
+    loose = CalibratedLinearSVC(tol=1.0, calibration_folds=0).fit(X, y)
+    tight = CalibratedLinearSVC(tol=1e-6, calibration_folds=0).fit(X, y)
+    assert not np.array_equal(loose.coef_, tight.coef_)
+    old = CalibratedLinearSVC()
+    del old.__dict__["tol"]  # as unpickled from a model saved before the parameter existed
+    assert clone(old).get_params()["tol"] == 1e-4

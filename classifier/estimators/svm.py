@@ -43,7 +43,8 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
     but liblinear draws its coordinate order from one process-wide random
     generator, so fits on several threads interleave its draws and differ run
     to run (by about 1e-5 in the weights); the default, one thread, gives the
-    same model for the same data and seed.
+    same model for the same data and seed. ``tol`` is liblinear's stopping tolerance (see
+    :data:`classifier.defaults.SVM_TOL`).
 
     Single-label (``y`` a 1-D array of labels): the per-class probabilities
     are normalised to sum to one. Multi-label (``y`` a 2-D 0/1 indicator
@@ -64,11 +65,13 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
 
     classes = None  # models saved before these parameters existed
     thresholds = None
+    tol = 1e-4  # liblinear's default, which models saved before ``tol`` existed were fitted with
 
     def __init__(self, C: float = defaults.MODEL["C"], nb_weighting: bool = defaults.MODEL["nb_weighting"],
                  calibration_folds: int = defaults.MODEL["calibration_folds"],
                  class_weight=defaults.MODEL["class_weight"], n_jobs: int | None = defaults.MODEL["n_jobs"],
-                 random_state: int = defaults.SEED, classes=None, thresholds=defaults.MODEL["thresholds"]):
+                 random_state: int = defaults.SEED, classes=None, thresholds=defaults.MODEL["thresholds"],
+                 tol: float = defaults.SVM_TOL):
         self.C = C
         self.nb_weighting = nb_weighting
         self.calibration_folds = calibration_folds
@@ -77,6 +80,7 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.classes = classes
         self.thresholds = thresholds
+        self.tol = tol
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -134,41 +138,56 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         self.calibration_ = fit_calibration(margins, target, self.multi_label_)
         return self
 
+    def adopt_calibration(self, other: CalibratedLinearSVC) -> CalibratedLinearSVC:
+        """Take ``other``'s calibration (and decision thresholds): for a model refitted on more rows of the
+        same task, whose own out-of-fold calibration would repeat the cross-validation fits. A single-label
+        calibration (a temperature and a top-label curve) does not depend on the number of classes."""
+        if self.multi_label_ != other.multi_label_ or (self.multi_label_ and len(self.classes_) != len(other.classes_)):
+            raise ValueError("a calibration can be adopted only from a model of the same task and labels")
+        self.calibration_ = other.calibration_
+        self.thresholds_ = getattr(other, "thresholds_", None)
+        self.calibration_folds_ = other.calibration_folds_
+        return self
+
     def _threads(self) -> int:
         if self.n_jobs is None or self.n_jobs < 1:
             return os.cpu_count() or 1
         return self.n_jobs
 
     def _fit_svms(self, X, target, pool):
-        """Fit one binary SVM per class on ``X``; return (coef, intercept), one row per class."""
-        ratios = _nb_ratios(X, target) if self.nb_weighting else [None] * target.shape[1]
-        jobs = [pool.submit(self._fit_one, X, ratios[k], target[:, k]) for k in range(target.shape[1])]
+        """Fit one binary SVM per class on ``X``; return (coef, intercept), one row per class.
+
+        Each class's NB ratios are computed in its own job from the shared per-class document counts, and its
+        weights are kept as float32, so memory grows with one row of features per class, not several."""
+        counts = _NBCounts(X, target) if self.nb_weighting else None
+        data = X.data.astype(np.float64)  # once for every class
+        jobs = [pool.submit(self._fit_one, X, data, counts, k, target[:, k]) for k in range(target.shape[1])]
         try:
             rows = [job.result() for job in jobs]
         except BaseException:
             for job in jobs:  # Ctrl-C or an error: the fits not yet started never start
                 job.cancel()
             raise
-        coef = np.vstack([r[0] for r in rows]).astype(np.float32)
-        return coef, np.array([r[1] for r in rows])
+        return np.vstack([r[0] for r in rows]), np.array([r[1] for r in rows])
 
-    def _fit_one(self, X, scale, positive):
+    def _fit_one(self, X, data, counts, k, positive):
         if positive.all() or not positive.any():
-            return np.zeros(X.shape[1]), (1.0 if positive.all() else -1.0)
-        data = X.data.astype(np.float64) if scale is None else X.data * scale[X.indices].astype(np.float64)
+            return np.zeros(X.shape[1], dtype=np.float32), (1.0 if positive.all() else -1.0)
+        scale = None if counts is None else counts.ratios(k)
+        if scale is not None:
+            data = data * scale[X.indices]
         Xs = sparse.csr_matrix((data, X.indices, X.indptr), shape=X.shape)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state).fit(Xs, positive)
+            svm = LinearSVC(C=self.C, class_weight=self.class_weight, tol=self.tol,
+                            random_state=self.random_state).fit(Xs, positive)
         weights = svm.coef_[0] if scale is None else svm.coef_[0] * scale
-        return weights, float(svm.intercept_[0])
+        return weights.astype(np.float32), float(svm.intercept_[0])
 
     def _out_of_fold_margins(self, X, y, target, pool, folds):
         n = X.shape[0]
         folds = max(2, min(folds, n))
-        if self.multi_label_:
-            splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
-        elif np.unique(y, return_counts=True)[1].max() < folds:  # every class too small to stratify
+        if self.multi_label_ or np.unique(y, return_counts=True)[1].max() < folds:
             splits = KFold(folds, shuffle=True, random_state=self.random_state).split(X)
         else:
             splitter = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
@@ -199,12 +218,20 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         return self.classes_[probs.argmax(axis=1)]
 
 
-def _nb_ratios(X: sparse.csr_matrix, target: np.ndarray, alpha: float = 1.0) -> np.ndarray:
-    """Per class, each feature's log ratio of its (smoothed) share of document occurrences among
-    the class's rows to its share among the other rows (Wang and Manning's NB weights)."""
-    present = sparse.csr_matrix((np.ones_like(X.data), X.indices, X.indptr), shape=X.shape)
-    inside = np.asarray((sparse.csr_matrix(target.T.astype(np.float32)) @ present).todense())
-    outside = np.asarray(present.sum(axis=0)).ravel()[None, :] - inside
-    p = inside + alpha
-    q = outside + alpha
-    return np.log((p / p.sum(axis=1, keepdims=True)) / (q / q.sum(axis=1, keepdims=True))).astype(np.float32)
+class _NBCounts:
+    """Per class, the number of its rows each feature occurs in (a sparse classes x features matrix), and the
+    number of all rows, from which :meth:`ratios` gives one class's NB log-count ratios."""
+
+    def __init__(self, X: sparse.csr_matrix, target: np.ndarray):
+        present = sparse.csr_matrix((np.ones_like(X.data), X.indices, X.indptr), shape=X.shape)
+        self.inside = sparse.csr_matrix(target.T.astype(np.float32)) @ present
+        self.total = np.asarray(present.sum(axis=0)).ravel()
+
+    def ratios(self, k: int, alpha: float = 1.0) -> np.ndarray:
+        """Class ``k``'s log ratio, per feature, of its (smoothed) share of document occurrences among the class's
+        rows to its share among the other rows (Wang and Manning's NB weights)."""
+        inside = self.inside[k].toarray().ravel()
+        p = inside + alpha
+        q = (self.total - inside) + alpha
+        return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+
