@@ -71,20 +71,17 @@ class _Close:
 class _OrderedScorer:
     """Scores chunks in the main process or a process pool and hands results back in input order.
 
-    A full pipeline whose vectoriser runs on threads (the default
-    ``TextFeatures``) scores in this process on ``jobs`` threads: as fast as
-    worker processes on two cores, with a third of the memory (each worker
-    would hold the whole pipeline). A model scoring with its compact scorer
-    (small arrays, cheap to copy into workers), and models whose vectoriser
-    is pure Python (the out-of-core one), use ``jobs`` worker processes:
-    tokenising holds the GIL, so threads would not scale.
+    A model whose vectoriser runs on threads (the default ``TextFeatures``)
+    scores in this process on ``jobs`` threads: as fast as worker processes
+    on two cores, with a third of the memory. Other models (the out-of-core
+    one, whose vectoriser is pure Python) use ``jobs`` worker processes.
 
     At most ``2 * jobs`` chunks are in flight, so memory is bounded by a few chunks.
     """
 
     def __init__(self, model: Model, decision: Decision, jobs: int, parallel_min_rows: int):
         self.model, self.decision, self.jobs = model, decision, jobs
-        self.threaded = hasattr(model.pipeline.named_steps[FEATURES], "n_jobs") and not _is_compact(model)
+        self.threaded = hasattr(model.pipeline.named_steps[FEATURES], "n_jobs")
         self.parallel_min_rows = parallel_min_rows
         self.pool = None
         self.rows_seen = 0
@@ -140,13 +137,6 @@ class _OrderedScorer:
             raise ClassifierError("A worker process stopped unexpectedly (out of memory?).",
                                   "Retry with fewer `jobs` or a smaller `chunk_size`.") from exc
         return result, scored, meta
-
-
-def _is_compact(model: Model) -> bool:
-    """Whether ``model`` scores with its compact scorer rather than its full pipeline."""
-    from classifier.estimators.compact import CompactScorer
-
-    return isinstance(model.pipeline, CompactScorer)
 
 
 def _is_future(item) -> bool:
