@@ -191,8 +191,10 @@ def predict_table(
     ``jobs``, ``output_dir``, ``progress``).
     """
     from classifier.prediction.batch import predict_table as predict_table_local
+    from classifier.prediction.batch import suits_compact
 
-    return predict_table_local(_loaded(model, compact=not options.get("explain")), source, output, **options)
+    compact = not options.get("explain") and suits_compact(source)
+    return predict_table_local(_loaded(model, compact=compact), source, output, **options)
 
 
 def evaluate(

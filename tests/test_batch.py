@@ -148,3 +148,14 @@ def test_progress_reports_rows_and_bytes_up_to_the_file_size(tmp_path, single_mo
     positions = [kw["work_done"] for _, kw in calls]
     assert positions == sorted(positions) and 0 < positions[-1] <= size
     assert all(kw["work_total"] == size for _, kw in calls)
+
+
+def test_large_inputs_are_scored_by_the_pipeline_small_ones_by_the_compact_scorer(tmp_path, monkeypatch, single_csv):
+    """The compact scorer starts sooner but scores slower: it is used up to defaults.COMPACT_MAX_BYTES."""
+    from classifier import defaults
+    from classifier.prediction import batch
+
+    assert batch.suits_compact(single_csv) and batch.suits_compact("-")
+    monkeypatch.setattr(defaults, "COMPACT_MAX_BYTES", single_csv.stat().st_size - 1)
+    assert not batch.suits_compact(single_csv)
+    assert not batch.suits_compact(str(single_csv.parent / "*.csv"))
