@@ -33,10 +33,11 @@ def cut_texts(texts: Sequence[str], max_chars: int | None = None) -> tuple[list[
     return out, cut
 
 
-def cut_note(count: int, done: str = "scored on", max_chars: int | None = None) -> str:
+def cut_note(count: int, done: str = "scored on", max_chars: int | None = None, option: bool = True) -> str:
     """The sentence reporting ``count`` texts cut: "3 texts longer than 100,000 characters were scored on
-    their first 100,000 only (`max_chars`)." (``done`` says what was done with them)."""
+    their first 100,000 only (`max_chars`)." (``done`` says what was done with them; ``option=False``
+    leaves out the parameter, for commands that do not offer it)."""
     limit = text_limit(max_chars)
     texts = "1 text" if count == 1 else f"{count:,} texts"
     return (f"{texts} longer than {limit:,} characters {'was' if count == 1 else 'were'} {done} "
-            f"{'its' if count == 1 else 'their'} first {limit:,} only (`max_chars`).")
+            f"{'its' if count == 1 else 'their'} first {limit:,} only{' (`max_chars`)' if option else ''}.")

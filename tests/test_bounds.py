@@ -161,3 +161,21 @@ def test_a_bad_byte_after_a_long_line_is_placed_on_its_line(tmp_path):
     path.write_bytes(gzip.compress(b"text\n" + b"a" * 3_000_000 + b"\nok\nbad \xff\n"))
     with pytest.raises(TableError, match="on line 4"):
         read_table(path)
+
+
+def test_training_in_memory_counts_the_texts_it_cut(tmp_path, monkeypatch):
+    """Issue 16, class 3: a text over the limit is trained on its first characters, and the card says how many."""
+    import pandas as pd
+
+    import classifier
+    from classifier import defaults
+
+    monkeypatch.setattr(defaults, "MAX_TEXT_CHARS", 60)
+    rows = [{"text": f"police arrested suspects in raid number {i} " * (3 if i < 3 else 1), "label": "crime"}
+            for i in range(12)]
+    rows += [{"text": f"army troops shelled the border town {i}", "label": "war"} for i in range(12)]
+    data = tmp_path / "t.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    notes = classifier.train(data).card["notes"]
+    assert any(note.startswith("3 texts longer than 60 characters were trained on their first 60 only.")
+               for note in notes), notes

@@ -29,6 +29,7 @@ from classifier.settings import Settings, fit_failure
 from classifier.training.card import model_card
 from classifier.training.data import check_trainable, label_counts, targets, task_name
 from classifier.validation import holdout_size
+from classifier.text_limits import cut_note
 
 
 def _fit(data: LabelledData, *, features, model_params, seed, holdout: float = 0.0, refit: bool = defaults.REFIT):
@@ -88,7 +89,7 @@ def train(
     labelled = read_labelled(source, text_col=text_col, label_col=label_col, label_sep=label_sep,
                              multi_label=multi_label, encoding=encoding)
     check_trainable(labelled)
-    notes = []
+    notes = [cut_note(labelled.texts_cut, "trained on", option=False)] if labelled.texts_cut else []
     holdout: dict = {"source": "none"}
     metrics = None
     fit_kwargs = {"features": features, "model_params": model_params, "seed": seed}

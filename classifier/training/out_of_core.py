@@ -166,7 +166,7 @@ def train(
     notes = ["Trained out of core: hashed word 1-2-grams, linear SVMs fitted by SGD over "
              f"{passes} passes, Platt-calibrated on {sum(len(p[1]) for p in calib_rows):,} rows kept out of training."]
     if spill["texts_cut"]:
-        notes.append(cut_note(spill["texts_cut"], "trained on"))
+        notes.append(cut_note(spill["texts_cut"], "trained on", option=False))
     if holdout["source"] == "split":
         notes.append("The held-out rows are a random (unstratified) slice; the saved model was not refitted on them.")
     params = {
