@@ -238,7 +238,7 @@ def _model(bundle: dict, path: Path, trust: bool = False) -> Model:
     if bundle["file_format"] == "skops":
         pipeline = skops_format.load_pipeline(bundle["payload"], path)
     else:
-        if not trust and not signing.verify(bundle["payload"], bundle.get("payload_hmac")):
+        if not _trusted(bundle, trust):
             raise ModelError(f"{path} is a joblib model (a pickle, which can run any code when loaded) that was not "
                              "saved by this user on this machine, so it is not loaded.",
                              f"If you trust its source, convert it once with `classifier convert {path} "
@@ -273,14 +273,19 @@ def load(path: str | Path, *, trust: bool = False, compact: bool = False) -> Mod
     pickle; such a model predicts but cannot be explained or saved); otherwise its pipeline loads."""
     path = Path(path)
     data = _read_file(path)
-    if compact:
-        bundle = _parse(data, path, plain=True)
-        trusted = bundle is not None and (bundle["file_format"] == "skops" or trust
-                                          or signing.verify(bundle["payload"], bundle.get("payload_hmac")))
-        model = _compact_model(bundle, path) if trusted else None  # an unsigned joblib file is refused below
+    bundle = _parse(data, path, plain=True) if compact else None
+    if bundle is not None and _trusted(bundle, trust):  # an untrusted joblib file is refused by _model
+        model = _compact_model(bundle, path)
         if model is not None:
             return model
-    return _model(_parse(data, path), path, trust)
+    return _model(bundle or _parse(data, path), path, trust)
+
+
+def _trusted(bundle: dict, trust: bool) -> bool:
+    """Whether ``bundle``'s payload may be used: a skops file (loaded trusting only known types), a joblib
+    file this user signed, or any file the caller trusts."""
+    return (bundle["file_format"] == "skops" or trust
+            or signing.verify(bundle["payload"], bundle.get("payload_hmac")))
 
 
 def _compact_model(bundle: dict, path: Path) -> Model | None:

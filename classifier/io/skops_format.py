@@ -125,9 +125,8 @@ def _nodes(schema):
             stack.extend(node)
 
 
-def _renamed_legacy(data: bytes, path) -> bytes:
-    """``data`` with the legacy module names of its schema replaced by today's (unchanged if it has none)."""
-    schema = _read_schema(data, path)
+def _renamed_legacy(data: bytes, schema: dict) -> bytes:
+    """``data`` with the legacy module names of its ``schema`` replaced by today's (unchanged if it has none)."""
     legacy = [node for node in _nodes(schema) if node.get("__module__") in LEGACY_MODULES]
     if not legacy:
         return data
@@ -148,8 +147,13 @@ def object_types(data: bytes, path: str | Path) -> set[str]:
     outside :data:`TRUSTED_LOADERS` is named ``module.name (via Loader)``;
     legacy module names are given as today's (:data:`LEGACY_MODULES`).
     """
+    return _types(_read_schema(data, path))
+
+
+def _types(schema: dict) -> set[str]:
+    """The types named by ``schema`` (see :func:`object_types`)."""
     found: set[str] = set()
-    for node in _nodes(_read_schema(data, path)):
+    for node in _nodes(schema):
         name = f"{current_module(str(node.get('__module__')))}.{node.get('__class__')}"
         loader = node.get("__loader__")
         found.add(name if loader in TRUSTED_LOADERS else f"{name} (via {loader})")
@@ -202,9 +206,10 @@ def read_card(outer: dict, path: str | Path) -> dict:
 
 def load_pipeline(payload: bytes, path: str | Path):
     """The pipeline saved in ``payload``, if every object in it is of a :data:`TRUSTED_TYPES` type."""
-    found = object_types(payload, path)
+    schema = _read_schema(payload, path)
+    found = _types(schema)
     _refuse_untrusted(found, TRUSTED_TYPES, path)
-    return _loads(_renamed_legacy(payload, path), found, path)
+    return _loads(_renamed_legacy(payload, schema), found, path)
 
 
 def dump_pipeline(pipeline) -> bytes:
