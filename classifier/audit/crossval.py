@@ -16,9 +16,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 
 from classifier.errors import LabelError
+from classifier.estimators.folds import stratified_folds
 from classifier.progress import Progress, quiet_progress
 
 STAGE = "Cross-validating to find label errors"
@@ -38,8 +39,9 @@ def out_of_fold(pipeline: BaseEstimator, texts: list[str], y: np.ndarray, *, fol
     unfitted: each fold fits its own clone, so choices that depend on the
     data, such as ``min_df="auto"``, are made on that fold's rows). ``y``
     holds one label per text (single-label) or a 0/1 matrix with one column
-    per label (multi-label); the folds are stratified by label single-label,
-    plain multi-label, shuffled with ``seed``.
+    per label (multi-label); the folds are those of ``classifier cv``
+    (:func:`~classifier.estimators.folds.stratified_folds`: stratified by
+    class, or iteratively by label), shuffled with ``seed``.
 
     ``known[i, k]`` is false when label ``k`` had no rows (single-label) or no
     positive rows (multi-label) in the folds that trained row ``i``'s model.
@@ -49,12 +51,7 @@ def out_of_fold(pipeline: BaseEstimator, texts: list[str], y: np.ndarray, *, fol
     width = y.shape[1] if multi else len(classes)
     probs = np.zeros((len(texts), width))
     known = np.zeros((len(texts), width), dtype=bool)
-    if multi:
-        splits = KFold(folds, shuffle=True, random_state=seed).split(texts)
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, y))
+    splits = stratified_folds(y, folds, seed)
     for number, (train, held) in enumerate(splits, start=1):
         progress(STAGE, number - 1, folds)
         target = y[train]
