@@ -81,3 +81,16 @@ def test_training_into_a_full_disk_keeps_the_old_model(full_disk, tmp_path):
     assert_user_error(result, "no space left on the device")
     assert model.read_bytes() == b"previous model" * 4000
     assert [p.name for p in Path(full_disk).iterdir()] == ["model.joblib"]
+
+
+def test_suggested_tasks_on_standard_output_on_a_full_disk_are_an_error(full_disk, big_table, single_model):
+    """suggest writes its Prodigy or Label Studio tasks through the same standard-output path as predict."""
+    _, model = single_model
+    target = full_disk / "tasks.jsonl"
+    with open(target, "wb") as stdout:
+        done = subprocess.run([sys.executable, "-m", "classifier", "suggest", str(big_table), "--model", str(model),
+                               "--n", "1000", "--format", "prodigy", "--output", "-", "--quiet"], stdout=stdout,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: There is no space left on the device"), done.stderr

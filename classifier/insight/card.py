@@ -15,9 +15,9 @@ from pathlib import Path
 from classifier import defaults
 from classifier.decision_targets import target_note
 from classifier.errors import OutputError
-from classifier.files import atomic_write
 from classifier.fingerprints import file_sha256
 from classifier.insight.evaluation import evaluate
+from classifier.io.writing import write_whole
 from classifier.model import Model
 from classifier.progress import Progress, quiet_progress
 
@@ -330,8 +330,6 @@ def model_card(model: Model, *, file: dict | None = None, test: str | Path | Non
 
 def write_card(path: str | Path, text: str) -> Path:
     """Write the Markdown ``text`` to ``path`` atomically; return the path."""
-    path = Path(path)
-    with atomic_write(path) as handle:
-        handle.write(text.encode("utf-8"))
-    return path
+    write_whole(Path(path), text.encode("utf-8"))
+    return Path(path)
 

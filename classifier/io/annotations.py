@@ -27,9 +27,8 @@ import pandas as pd
 
 from classifier import defaults
 from classifier.errors import ColumnError, TableError
-from classifier.files import atomic_write
 from classifier.io.formats import FORMATS, STDIO, is_url
-from classifier.io.writing import TableWriter
+from classifier.io.writing import TableWriter, write_whole
 
 LABEL_STUDIO = "label-studio"
 PRODIGY = "prodigy"
@@ -120,14 +119,7 @@ def _prodigy_task(row: dict, labels: list[str], style: str) -> dict:
 
 
 def _write_text(path: str | Path, text: str) -> None:
-    if str(path) == STDIO:
-        import sys
-
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    with atomic_write(Path(path)) as handle:
-        handle.write(text.encode("utf-8"))
+    write_whole(path, text.encode("utf-8"))
 
 
 def annotation_export(source: str | Path) -> str | None:

@@ -108,6 +108,20 @@ def _unnamed_stream(path) -> bool:
         return True
 
 
+def write_whole(path: str | Path, data: bytes) -> Path | None:
+    """Write ``data`` to ``path`` atomically (a file appears only complete), or to standard output for ``-``
+    through its descriptor, so a full device is an error rather than a silent cut. Returns the path written,
+    ``None`` for standard output."""
+    if str(path) == STDIO:
+        out = _standard_output()
+        out.write(data)
+        out.flush()
+        return None
+    with atomic_write(Path(path)) as handle:
+        handle.write(data)
+    return Path(path)
+
+
 def _standard_output():
     """A binary stream for standard output: its descriptor when it has one (a terminal, a file, a pipe),
     else the buffer of whatever replaced ``sys.stdout`` (as test runners do)."""
