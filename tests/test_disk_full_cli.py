@@ -94,3 +94,20 @@ def test_suggested_tasks_on_standard_output_on_a_full_disk_are_an_error(full_dis
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: There is no space left on the device"), done.stderr
+
+
+@pytest.mark.parametrize("args", [["info", "--json"], ["info"], ["predict", "police raid", "--json"],
+                                  ["explain", "police raid"], ["card", "--output", "-"], ["--help"]],
+                         ids=["info-json", "info-table", "predict-json", "explain", "card", "help"])
+def test_any_command_printing_to_a_full_standard_output_ends_in_one_error_line(args, single_model):
+    """Tables and JSON printed by rich or print_json (outside the library's writers) hit a full device too."""
+    if not os.path.exists("/dev/full"):
+        pytest.skip("this system has no /dev/full")
+    _, model = single_model
+    command = [*args, "--model", str(model)] if args != ["--help"] else args
+    with open("/dev/full", "wb") as stdout:
+        done = subprocess.run([sys.executable, "-m", "classifier", *command], stdout=stdout, stderr=subprocess.PIPE,
+                              text=True, cwd=ROOT)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: There is no space left on the device"), done.stderr

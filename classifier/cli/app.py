@@ -14,6 +14,7 @@ import contextlib
 import errno
 import functools
 import json
+import os
 import re
 import signal
 import sys
@@ -54,6 +55,7 @@ class _Group(TyperGroup):
         try:
             result = super().main(args=args, prog_name=prog_name or "classifier", complete_var=complete_var,
                                   standalone_mode=False, **extra)
+            sys.stdout.flush()
         except typer.TyperException as exc:
             if type(exc).__name__ == "NoArgsIsHelpError":
                 exc.show()
@@ -65,7 +67,33 @@ class _Group(TyperGroup):
         except typer.Abort:
             error(INTERRUPTED)
             sys.exit(130)
+        except OSError as exc:
+            if exc.errno not in NO_SPACE:
+                raise
+            error(no_space_message(exc))
+            _drop_standard_output()
+            sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+"""The ``errno`` values of a full device or quota."""
+
+
+def no_space_message(exc: OSError) -> str:
+    """The one-line error for ``exc``, a write that found no space left."""
+    where = f" to write {exc.filename}" if exc.filename else ""
+    return (f"There is no space left on the device{where} (an output file is kept only when complete). "
+            "Free some space, or write the output elsewhere, and run the command again.")
+
+
+def _drop_standard_output() -> None:
+    """Point standard output at /dev/null, so what is still buffered for a full device is not written (and
+    does not fail again) when Python flushes it on exit."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
 
 
 def _usage_hint(ctx) -> str:
@@ -175,11 +203,9 @@ def user_errors():
         error(str(exc))
         raise typer.Exit(1)
     except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        if exc.errno not in NO_SPACE:
             raise
-        where = f" to write {exc.filename}" if exc.filename else ""
-        error(f"There is no space left on the device{where} (an output file is kept only when complete). "
-              "Free some space, or write the output elsewhere, and run the command again.")
+        error(no_space_message(exc))
         raise typer.Exit(1)
     except KeyboardInterrupt:
         error(INTERRUPTED)
