@@ -202,8 +202,9 @@ def predict_table(
     (one combined table; every input must have the same columns), or, with
     ``output_dir``, each input to its own file in that folder.
 
-    Rows are streamed in chunks of ``chunk_size`` and scored by ``jobs``
-    worker processes (default: one per core); the output keeps every input
+    Rows are streamed in chunks of ``chunk_size`` and scored on ``jobs`` cores
+    (default: all; threads in this process for the default features, worker
+    processes for an out-of-core model: see :class:`_OrderedScorer`); the output keeps every input
     row in order with its columns unchanged, and adds ``predicted_label``
     (labels joined by the model's separator, in the model's label order for
     multi-label, empty when none) and ``predicted_score`` (the probability of
